@@ -1,0 +1,37 @@
+/* timefmt — event times read from log lines, in milliseconds since the
+ * Unix epoch (UTC), the one time unit used inside rcwatch.
+ *
+ * Formats: "iso8601" (2026-03-14T09:12:44.512+02:00, also with a space
+ * instead of T, a comma before the fraction, Z or ±HH[:MM], or no offset,
+ * which is read as UTC), "epoch" (seconds, optional fraction), "epoch_ms",
+ * or any strptime(3) format such as nginx's "%d/%b/%Y:%H:%M:%S %z"
+ * (C locale month names).  Never logs. */
+#ifndef RCW_TIMEFMT_H
+#define RCW_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rcw_timefmt_kind { RCW_TIME_ISO8601, RCW_TIME_EPOCH, RCW_TIME_EPOCH_MS, RCW_TIME_STRPTIME };
+
+struct rcw_timefmt {
+  enum rcw_timefmt_kind kind;
+  char *strptime_format; /* owned, only for RCW_TIME_STRPTIME */
+};
+
+/* Parse a time_format value.  0, or -EINVAL with a message in err. */
+int rcw_timefmt_init(struct rcw_timefmt *tf, const char *spec, char *err, size_t errlen);
+void rcw_timefmt_destroy(struct rcw_timefmt *tf);
+
+/* Read a time from s[0..len) (not NUL-terminated).  0 and *out_ms, or
+ * -EINVAL when the text does not fit the format. */
+int rcw_time_parse(const struct rcw_timefmt *tf, const char *s, size_t len, int64_t *out_ms);
+
+/* Write "2026-12-04T10:00:00.000Z" (24 chars + NUL) into out. */
+#define RCW_TIME_ISO_LEN 32
+void rcw_time_format_iso(int64_t ms, char out[RCW_TIME_ISO_LEN]);
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (no libc, no TZ). */
+int64_t rcw_days_from_civil(int64_t year, unsigned month, unsigned day);
+
+#endif
