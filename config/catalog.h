@@ -47,6 +47,10 @@ struct rcw_entry {
   /* For a code with several meanings: this entry is chosen when the logged
    * description contains desc_match (NULL: the fallback meaning). */
   const char *desc_match;
+  /* An extra meaning dropped when rcw_catalog_set_code redefined its code:
+   * the id stays allocated so ids remain stable, but classify never picks
+   * it and listings of the catalog in force skip it. */
+  bool replaced;
 };
 
 typedef struct rcw_catalog rcw_catalog;

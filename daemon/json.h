@@ -37,6 +37,10 @@ void rcw_json_bool(struct rcw_json *j, bool v);
 void rcw_json_null(struct rcw_json *j);
 /* A time in ms as an ISO 8601 UTC string with milliseconds. */
 void rcw_json_time(struct rcw_json *j, int64_t ms);
+/* The same text into out (at least RCW_TIME_TEXT_MAX bytes), for text
+ * output that must show times exactly as the JSON does. */
+#define RCW_TIME_TEXT_MAX 40
+void rcw_format_time(int64_t ms, char *out, size_t outlen);
 
 /* Escape s[0..len) as the inside of a JSON string (no quotes) onto b. */
 void rcw_json_escape(struct rcw_buf *b, const char *s, size_t len);
