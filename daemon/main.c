@@ -12,8 +12,10 @@ struct command {
 };
 
 static const struct command commands[] = {
+  {"run", rcw_cmd_run, "watch the configured logs (the daemon, in the foreground)"},
   {"check", rcw_cmd_check, "validate a config without running"},
   {"scan", rcw_cmd_scan, "analyse finished log files and print one report"},
+  {"report", rcw_cmd_report, "print the newest report of a running daemon"},
   {"codes", rcw_cmd_codes, "print the response-code catalog in force"},
 };
 
