@@ -393,7 +393,7 @@ class ReportTest(unittest.TestCase):
                 self.assertEqual(j.stdout, f.read())
             t = subprocess.run([RCWATCH, "report", "-c", d.config], capture_output=True,
                                text=True, check=True)
-            self.assertIn("1204", t.stdout)
+            self.assertIn("stock (2)", t.stdout)
         finally:
             d.close()
             shutil.rmtree(d.tmp, ignore_errors=True)
