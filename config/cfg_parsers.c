@@ -272,6 +272,7 @@ static void load_parser(struct cfg_loader *l, const struct cfg_node *list, size_
   struct rcw_parser_spec *s = &l->cfg->parser_specs[i];
   struct parser_raw r = {.spec = s};
   size_t errors = l->ctx.errors;
+  s->index = i;
   const struct cfg_node *map = list->items[i];
   cfg_map_walk(&l->ctx, map, p, parser_fields, CFG_NFIELDS(parser_fields), &r);
   s->loc = loc_of(l, map);

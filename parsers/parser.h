@@ -35,14 +35,16 @@ struct rcw_loc {
 
 struct rcw_pattern_spec {
   char *regex;
-  struct rcw_loc loc;
+  struct rcw_loc loc; /* the regex's first character (inside the quotes of a
+                         quoted scalar): a compile error at offset N is
+                         reported at column loc.column + N */
 };
 
 /* Extension (parsers[].fields): a pattern for one named group, run lazily. */
 struct rcw_field_spec {
   char *name; /* desc, ts, status, code or a dimension name */
   char *regex; /* must contain a group of that name */
-  struct rcw_loc loc;
+  struct rcw_loc loc; /* as in rcw_pattern_spec */
 };
 
 /* parsers[].tests: `rcwatch check` runs each line and compares. */
@@ -58,6 +60,8 @@ struct rcw_parser_test {
 struct rcw_parser_spec {
   char *name;
   struct rcw_loc loc;
+  size_t index; /* position in the config's parsers list: diagnostics say
+                   "parsers[index]..." (built-ins, loc.file NULL: "parser NAME") */
   struct rcw_pattern_spec *patterns;
   size_t npatterns;
   struct rcw_field_spec *fields;
@@ -80,6 +84,7 @@ enum {
   RCW_WANT_DESC = 1u << 0,
   RCW_WANT_TS = 1u << 1,
   RCW_WANT_DIMS = 1u << 2,
+  RCW_WANT_STATUS = 1u << 3, /* the status even when a code matched */
 };
 
 struct rcw_match {
