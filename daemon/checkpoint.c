@@ -43,6 +43,11 @@ static int put_sources(const struct rcw_daemon *d, rcw_statefile *sf)
     rcw_buf_reset(&t);
     rcw_tally_save(&s->period, d->cfg->catalog, &t);
     rcw_blob_put_str(&b, t.data, t.len);
+    struct rcw_tail_stats st = {0};
+    if (d->tail)
+      rcw_tail_stats(d->tail, i, &st);
+    rcw_blob_put_u64(&b, s->rotations_base + st.rotations);
+    rcw_blob_put_u64(&b, s->truncations_base + st.truncations);
   }
   bool oom = b.oom || t.oom;
   rcw_buf_free(&t);
@@ -142,15 +147,21 @@ static int get_sources(struct rcw_daemon *d, const rcw_statefile *sf)
   rcw_blob_reader_init(&r, p, n);
   if (rcw_blob_get_u32(&r) != SOURCES_VERSION)
     return -EINVAL;
-  uint32_t count = rcw_blob_get_count(&r, 12);
+  uint32_t count = rcw_blob_get_count(&r, 12 + 16);
   for (uint32_t i = 0; i < count && !r.bad; i++) {
     const char *name = rcw_blob_get_str(&r, 4096, &len);
     const char *life = rcw_blob_get_str(&r, BLOB_MAX, &llen);
     const char *period = rcw_blob_get_str(&r, BLOB_MAX, &plen);
+    uint64_t rotations = rcw_blob_get_u64(&r);
+    uint64_t truncations = rcw_blob_get_u64(&r);
     struct rcw_source_rt *s = r.bad ? NULL : source_named(d, name, len);
     if (s && (rcw_tally_load(&s->lifetime, d->cfg->catalog, life, llen) < 0 ||
               rcw_tally_load(&s->period, d->cfg->catalog, period, plen) < 0))
       return -EINVAL;
+    if (s) {
+      s->rotations_base = rotations;
+      s->truncations_base = truncations;
+    }
   }
   return rcw_blob_ok(&r) ? 0 : -EINVAL;
 }

@@ -97,6 +97,7 @@ static void tick_cb(uv_timer_t *t)
   struct rcw_daemon *d = t->data;
   rcw_daemon_clock(d);
   rcw_daemon_evaluate(d);
+  rcw_exporter_publish(d);
 }
 
 static void checkpoint_cb(uv_timer_t *t)
@@ -158,6 +159,8 @@ static void stop(struct rcw_daemon *d, const char *why)
   d->sinks = NULL;
   rcw_tail_free(d->tail);
   d->tail = NULL;
+  rcw_metrics_close(d->metrics);
+  d->metrics = NULL;
 }
 
 static void signal_cb(uv_signal_t *s, int signum)
@@ -227,6 +230,21 @@ static int build(struct rcw_daemon *d)
     rcw_log_error("cannot set up the alert sinks: %s", strerror(-r));
     return r;
   }
+  return rcw_daemon_metrics_open(d);
+}
+
+int rcw_daemon_metrics_open(struct rcw_daemon *d)
+{
+  const struct rcw_metrics_spec *spec = &d->cfg->metrics;
+  if (!spec->listen)
+    return 0;
+  int r = rcw_metrics_new(spec, NULL, &d->metrics);
+  if (r < 0) {
+    rcw_log_error("cannot serve metrics on %s: %s", spec->listen, strerror(-r));
+    d->metrics = NULL;
+    return r;
+  }
+  rcw_log_info("serving metrics on http://%s/metrics", spec->listen);
   return 0;
 }
 
@@ -246,6 +264,7 @@ static int start(struct rcw_daemon *d)
     rcw_log_error("cannot start watching the sources: %s", strerror(-r));
     return r;
   }
+  rcw_exporter_publish(d);
   rcw_log_notice("started: %zu source(s), %zu rule(s), %zu sink(s), state %s", d->nsrc,
                  d->cfg->nrules, d->cfg->nsinks, d->cfg->state.path);
   return 0;
@@ -258,6 +277,8 @@ static void teardown(struct rcw_daemon *d)
   d->sinks = NULL;
   rcw_tail_free(d->tail);
   d->tail = NULL;
+  rcw_metrics_close(d->metrics);
+  d->metrics = NULL;
 }
 
 static void free_daemon(struct rcw_daemon *d)

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "daemon.h"
 #include "ingest.h"
 #include "rules.h"
@@ -24,6 +25,8 @@ struct rcw_source_rt {
   struct rcw_tally period;   /* since the last report */
   struct rcw_tally lifetime; /* closed periods since the state file began */
   int dim_map[RCW_MAX_DIMENSIONS]; /* parser dimension -> windows dimension */
+  uint64_t rotations_base;   /* counted by earlier runs (state file) */
+  uint64_t truncations_base;
 };
 
 /* Log lines about one path at most once a minute. */
@@ -44,6 +47,7 @@ struct rcw_daemon {
   rcw_rules *rules;
   rcw_sinks *sinks;
   rcw_tail *tail;
+  rcw_metrics *metrics; /* NULL: metrics.listen not set */
 
   uv_timer_t tick_timer;
   uv_timer_t checkpoint_timer;
@@ -92,6 +96,12 @@ int rcw_checkpoint_save(struct rcw_daemon *d);    /* 0 or -errno (logged) */
 
 /* reporter.c: write a report of the period ending now, start a new one. */
 int rcw_reporter_write(struct rcw_daemon *d, const char *why);
+
+/* exporter.c: rebuild and publish the /metrics snapshot (once a second). */
+void rcw_exporter_publish(struct rcw_daemon *d);
+/* Open the endpoint of d->cfg->metrics (nothing when not configured).
+ * 0 or -errno (logged). */
+int rcw_daemon_metrics_open(struct rcw_daemon *d);
 
 /* reload.c: SIGHUP. */
 void rcw_reload(struct rcw_daemon *d);

@@ -71,6 +71,22 @@ static void sinks_closed_cb(void *arg)
 }
 
 
+static bool same(const char *a, const char *b)
+{
+  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The endpoint stays up unless its address changed: opening the new one
+ * before closing the old would find the port taken. */
+static void reopen_metrics(struct rcw_daemon *d, const struct rcw_config *old)
+{
+  if (same(old->metrics.listen, d->cfg->metrics.listen))
+    return;
+  rcw_metrics_close(d->metrics);
+  d->metrics = NULL;
+  rcw_daemon_metrics_open(d);
+}
+
 /* Undo a reload that failed half way: the old state comes back whole. */
 static void roll_back(struct rcw_daemon *d, struct old_state *old)
 {
@@ -115,6 +131,7 @@ void rcw_reload(struct rcw_daemon *d)
   }
   rcw_sinks_close(d->sinks, 2000, sinks_closed_cb, NULL);
   d->sinks = sinks;
+  reopen_metrics(d, old.cfg);
   release(&old);
   rcw_daemon_arm_timers(d);
   d->reloads++;

@@ -606,7 +606,7 @@ static int bad_name(struct loader *L, const struct rcw_jval *obj, const char *wh
 static int alert_names(struct loader *L, const struct rcw_jval *v, const char *where,
                        struct rcw_alert *a)
 {
-  const char *state, *sev, *scope, *metric;
+  const char *state = NULL, *sev = NULL, *scope = NULL, *metric = NULL;
   int r = get_text(L, v, where, "state", true, &state);
   if (r == 0)
     r = get_text(L, v, where, "severity", true, &sev);

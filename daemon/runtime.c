@@ -76,6 +76,10 @@ static int init_source(struct rcw_daemon *d, struct rcw_source_rt *s,
   rcw_tally_init(&s->lifetime);
   if (!s->name)
     return -ENOMEM;
+  if (old) {
+    s->rotations_base = old->rotations_base;
+    s->truncations_base = old->truncations_base;
+  }
   if (old && (rcw_tally_remap(&s->period, d->cfg->catalog, &old->period, old_catalog) < 0 ||
               rcw_tally_remap(&s->lifetime, d->cfg->catalog, &old->lifetime, old_catalog) < 0))
     return -ENOMEM;
