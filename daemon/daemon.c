@@ -304,6 +304,7 @@ int rcw_daemon_main(const char *config_path)
   memset(&d, 0, sizeof(d));
   rcw_log_init();
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN); /* a file-size limit is an error the file sink retries */
   if (rcw_cli_load_config(config_path, &d.cfg) != 0)
     return RCW_EXIT_FAILURE;
   if (d.cfg->nsources == 0) {
