@@ -4,6 +4,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 import unittest
 import urllib.request
 
@@ -70,6 +71,25 @@ class MetricsTest(unittest.TestCase):
             f.write(kv_line("1001") * 2)
         self.d.start()
         wait_for(lambda: self.count("1001", "auth") == 7, what="the count to continue at 7")
+        self.d.stop()
+
+    def test_stalled_clients_do_not_delay_a_scrape(self):
+        self.d.start()
+        stalled = []
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", self.port))
+            s.sendall(b"GET /metr")
+            stalled.append(s)
+        try:
+            t0 = time.monotonic()
+            status, text = scrape(self.port)
+            self.assertEqual(status, 200)
+            self.assertLess(time.monotonic() - t0, 1.0)
+            self.assertIn("rcwatch_lines_total", text)
+            self.assertEqual(scrape(self.port, "/healthz")[0], 200)
+        finally:
+            for s in stalled:
+                s.close()
         self.d.stop()
 
 
