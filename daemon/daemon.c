@@ -212,6 +212,12 @@ static int open_tail(struct rcw_daemon *d)
   return r;
 }
 
+static void restore_cb(void *ctx, const struct rcw_alert *a)
+{
+  struct rcw_daemon *d = ctx;
+  rcw_sinks_restore(d->sinks, a);
+}
+
 static int build(struct rcw_daemon *d)
 {
   int r = rcw_daemon_sources_build(d, NULL, 0, NULL);
@@ -230,6 +236,7 @@ static int build(struct rcw_daemon *d)
     rcw_log_error("cannot set up the alert sinks: %s", strerror(-r));
     return r;
   }
+  rcw_rules_firing(d->rules, false, restore_cb, d);
   return rcw_daemon_metrics_open(d);
 }
 

@@ -33,6 +33,11 @@ struct rcw_sink_ops {
   void (*abort)(struct rcw_sink *sk);
   /* Free the sink; called by the dispatcher after rcw_sink_done. */
   void (*destroy)(struct rcw_sink *sk);
+  /* Optional: an alert still firing when the daemon last stopped, restored
+   * from the state file.  A sink whose receiver forgets alerts that are not
+   * refreshed (Alertmanager) takes it up again; NULL: nothing to do, since
+   * the transition was delivered before the restart. */
+  void (*restore)(struct rcw_sink *sk, const struct rcw_alert *a);
 };
 
 /* Problems a sink keeps hitting (a full disk, a full queue) are logged at

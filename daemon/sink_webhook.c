@@ -701,12 +701,23 @@ static void webhook_destroy(struct rcw_sink *sk)
   free(s);
 }
 
+/* Alertmanager drops an alert whose lease is not renewed, so one still
+ * firing across a restart is sent again (same startsAt: Alertmanager
+ * merges it with what it holds).  A json receiver got the transition
+ * already and gets nothing twice. */
+static void webhook_restore(struct rcw_sink *sk, const struct rcw_alert *a)
+{
+  if (is_am((struct webhook_sink *)sk))
+    webhook_send(sk, a);
+}
+
 static const struct rcw_sink_ops webhook_ops = {
   .type = "webhook",
   .send = webhook_send,
   .close = webhook_close,
   .abort = webhook_abort,
   .destroy = webhook_destroy,
+  .restore = webhook_restore,
 };
 
 /* --- construction --------------------------------------------------------- */

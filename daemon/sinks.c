@@ -134,6 +134,15 @@ void rcw_sinks_send(rcw_sinks *s, const struct rcw_alert *a)
     s->sink[i]->ops->send(s->sink[i], a);
 }
 
+void rcw_sinks_restore(rcw_sinks *s, const struct rcw_alert *a)
+{
+  if (s->closing)
+    return;
+  for (size_t i = 0; i < s->n; i++)
+    if (s->sink[i]->ops->restore)
+      s->sink[i]->ops->restore(s->sink[i], a);
+}
+
 size_t rcw_sinks_count(const rcw_sinks *s)
 {
   return s->n;

@@ -57,6 +57,12 @@ int rcw_sinks_new(uv_loop_t *loop, const struct rcw_config *cfg, rcw_sinks **out
 /* Hand one alert to every sink; the alert is only borrowed for the call. */
 void rcw_sinks_send(rcw_sinks *s, const struct rcw_alert *a);
 
+/* An alert firing when the daemon last stopped (from the state file):
+ * sinks that must keep a receiver's view alive take it up again (the
+ * Alertmanager webhook re-sends it, so Alertmanager does not resolve it
+ * when its lease runs out); the others ignore it, having delivered it. */
+void rcw_sinks_restore(rcw_sinks *s, const struct rcw_alert *a);
+
 size_t rcw_sinks_count(const rcw_sinks *s);
 /* Counters of sink i (in config order); strings stay valid until close. */
 void rcw_sinks_stats(const rcw_sinks *s, size_t i, struct rcw_sink_stats *out);

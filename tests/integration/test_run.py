@@ -370,6 +370,57 @@ class SinkTest(unittest.TestCase):
         self.d.stop()
 
 
+class WebhookRestartTest(unittest.TestCase):
+    """An alert firing across a restart is sent to Alertmanager again, so its
+    lease there does not run out and resolve it behind rcwatch's back."""
+
+    def setUp(self):
+        import http.server
+        import threading as th
+        self.posts = []
+        posts = self.posts
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                posts.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        th.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.d = Daemon(self)
+        self.log = os.path.join(self.d.logdir, "app.log")
+
+    def tearDown(self):
+        self.d.close()
+        self.server.shutdown()
+        shutil.rmtree(self.d.tmp, ignore_errors=True)
+
+    def test_firing_alert_resent_after_restart(self):
+        url = "http://127.0.0.1:%d/api/v2/alerts" % self.server.server_address[1]
+        self.d.write_config(
+            rules="  - {name: auth, scope: category, match: auth, window: 5m, above: 10%, "
+                  "min_requests: 5}\n",
+            sinks="    - {type: webhook, url: %s, format: alertmanager, timeout: 2s}\n" % url)
+        append(self.log, lines_of(10) + lines_of(10, "1001"))
+        self.d.start()
+        wait_for(lambda: self.posts, what="the first post")
+        first = self.posts[0][0]
+        self.assertEqual(first["labels"]["alertname"], "auth")
+        self.d.stop()
+        n = len(self.posts)
+        self.d.start()
+        wait_for(lambda: len(self.posts) > n, what="the re-sent alert after restart")
+        again = self.posts[n][0]
+        self.assertEqual(again["labels"], first["labels"])
+        self.assertEqual(again["startsAt"], first["startsAt"])
+        self.d.stop()
+
+
 class ReportTest(unittest.TestCase):
     def test_reports_written_and_read_back(self):
         d = Daemon(self)
