@@ -423,7 +423,7 @@ static int file_check(struct tail_file *f)
 {
   struct stat st;
   unsigned char head[RCW_FILEID_FP_LEN];
-  ssize_t h;
+  ssize_t h = 0;
   if (fstat(f->fd, &st) < 0 || (h = pread(f->fd, head, sizeof(head), 0)) < 0) {
     int err = -errno;
     tail_error(f->t, f->source, f->path, err);
@@ -489,7 +489,7 @@ static int open_probe(const char *path, struct opened *o)
   o->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (o->fd < 0)
     return -errno;
-  ssize_t h;
+  ssize_t h = 0;
   if (fstat(o->fd, &o->st) < 0 || (S_ISREG(o->st.st_mode) &&
                                     (h = pread(o->fd, o->head, sizeof(o->head), 0)) < 0)) {
     int err = -errno;
