@@ -1,6 +1,7 @@
 #include "daemon_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "notify.h"
 
 #define TICK_MS 1000
 #define SINKS_STOP_GRACE_MS 3000 /* SIGTERM must end within 5 s */
@@ -92,12 +94,43 @@ static const struct rcw_tail_callbacks tail_callbacks = {
 
 /* --- timers and signals -------------------------------------------------- */
 
+static void count_cb(void *ctx, const struct rcw_alert *a)
+{
+  (void)a;
+  (*(size_t *)ctx)++;
+}
+
+/* The one line `systemctl status rcwatch` shows. */
+static void notify_status(struct rcw_daemon *d)
+{
+  if (!rcw_notify_active())
+    return;
+  uint64_t lines = 0, unmatched = 0;
+  for (size_t i = 0; i < d->nsrc; i++) {
+    lines += d->src[i].period.lines_total + d->src[i].lifetime.lines_total;
+    unmatched += d->src[i].period.lines_unmatched + d->src[i].lifetime.lines_unmatched;
+  }
+  size_t firing = 0;
+  if (d->rules)
+    rcw_rules_firing(d->rules, false, count_cb, &firing);
+  rcw_notify_status("%zu source(s), %" PRIu64 " line(s) (%" PRIu64 " unmatched), "
+                    "%zu alert(s) firing", d->nsrc, lines, unmatched, firing);
+}
+
 static void tick_cb(uv_timer_t *t)
 {
   struct rcw_daemon *d = t->data;
   rcw_daemon_clock(d);
   rcw_daemon_evaluate(d);
   rcw_exporter_publish(d);
+  notify_status(d);
+}
+
+/* On a timer of its own, so the pings stop exactly when the loop does. */
+static void watchdog_cb(uv_timer_t *t)
+{
+  (void)t;
+  rcw_notify_watchdog();
 }
 
 static void checkpoint_cb(uv_timer_t *t)
@@ -135,6 +168,29 @@ static void sinks_closed_cb(void *arg)
   (void)arg;
 }
 
+/* Close everything the loop still has of ours; the loop then runs until
+ * the close callbacks are done.  Safe after a start that failed half way:
+ * only what was set up is closed. */
+static void release_handles(struct rcw_daemon *d, int64_t sinks_grace_ms)
+{
+  uv_handle_t *handles[] = {
+    (uv_handle_t *)&d->tick_timer, (uv_handle_t *)&d->checkpoint_timer,
+    (uv_handle_t *)&d->report_timer, (uv_handle_t *)&d->watchdog_timer,
+    (uv_handle_t *)&d->sig_hup, (uv_handle_t *)&d->sig_usr1,
+    (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,
+  };
+  for (size_t i = 0; i < sizeof(handles) / sizeof(handles[0]); i++)
+    if (handles[i]->loop == d->loop && !uv_is_closing(handles[i]))
+      uv_close(handles[i], close_cb);
+  if (d->sinks)
+    rcw_sinks_close(d->sinks, sinks_grace_ms, sinks_closed_cb, d);
+  d->sinks = NULL;
+  rcw_tail_free(d->tail);
+  d->tail = NULL;
+  rcw_metrics_close(d->metrics);
+  d->metrics = NULL;
+}
+
 /* Stop reading first, so the checkpoint and the final report describe
  * exactly the lines counted; then let sinks finish and handles close. */
 static void stop(struct rcw_daemon *d, const char *why)
@@ -142,25 +198,14 @@ static void stop(struct rcw_daemon *d, const char *why)
   if (d->stopping)
     return;
   d->stopping = true;
+  rcw_notify_stopping();
   rcw_daemon_clock(d);
   rcw_log_notice("stopping (%s)", why);
   rcw_tail_stop(d->tail);
   rcw_daemon_evaluate(d);
   rcw_checkpoint_save(d);
   rcw_reporter_write(d, "final");
-  uv_handle_t *handles[] = {
-    (uv_handle_t *)&d->tick_timer, (uv_handle_t *)&d->checkpoint_timer,
-    (uv_handle_t *)&d->report_timer, (uv_handle_t *)&d->sig_hup,
-    (uv_handle_t *)&d->sig_usr1, (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,
-  };
-  for (size_t i = 0; i < sizeof(handles) / sizeof(handles[0]); i++)
-    uv_close(handles[i], close_cb);
-  rcw_sinks_close(d->sinks, SINKS_STOP_GRACE_MS, sinks_closed_cb, d);
-  d->sinks = NULL;
-  rcw_tail_free(d->tail);
-  d->tail = NULL;
-  rcw_metrics_close(d->metrics);
-  d->metrics = NULL;
+  release_handles(d, SINKS_STOP_GRACE_MS);
 }
 
 static void signal_cb(uv_signal_t *s, int signum)
@@ -169,9 +214,12 @@ static void signal_cb(uv_signal_t *s, int signum)
   if (d->stopping)
     return;
   rcw_daemon_clock(d);
-  if (signum == SIGHUP)
+  if (signum == SIGHUP) {
+    rcw_notify_reloading();
     rcw_reload(d);
-  else if (signum == SIGUSR1)
+    notify_status(d);
+    rcw_notify_ready(); /* the reload is over, whether taken or refused */
+  } else if (signum == SIGUSR1)
     rcw_reporter_write(d, "requested");
   else
     stop(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -179,8 +227,9 @@ static void signal_cb(uv_signal_t *s, int signum)
 
 static int start_handles(struct rcw_daemon *d)
 {
-  uv_timer_t *timers[] = {&d->tick_timer, &d->checkpoint_timer, &d->report_timer};
-  for (size_t i = 0; i < 3; i++) {
+  uv_timer_t *timers[] = {&d->tick_timer, &d->checkpoint_timer, &d->report_timer,
+                          &d->watchdog_timer};
+  for (size_t i = 0; i < 4; i++) {
     uv_timer_init(d->loop, timers[i]);
     timers[i]->data = d;
   }
@@ -194,6 +243,9 @@ static int start_handles(struct rcw_daemon *d)
       return r;
   }
   uv_timer_start(&d->tick_timer, tick_cb, TICK_MS, TICK_MS);
+  uint64_t wd = rcw_notify_watchdog_interval_ms();
+  if (wd > 0)
+    uv_timer_start(&d->watchdog_timer, watchdog_cb, wd, wd);
   rcw_daemon_arm_timers(d);
   return 0;
 }
@@ -274,18 +326,9 @@ static int start(struct rcw_daemon *d)
   rcw_exporter_publish(d);
   rcw_log_notice("started: %zu source(s), %zu rule(s), %zu sink(s), state %s", d->nsrc,
                  d->cfg->nrules, d->cfg->nsinks, d->cfg->state.path);
+  notify_status(d);
+  rcw_notify_ready(); /* state restored, sources open, /metrics listening */
   return 0;
-}
-
-static void teardown(struct rcw_daemon *d)
-{
-  if (d->sinks)
-    rcw_sinks_close(d->sinks, 0, NULL, NULL);
-  d->sinks = NULL;
-  rcw_tail_free(d->tail);
-  d->tail = NULL;
-  rcw_metrics_close(d->metrics);
-  d->metrics = NULL;
 }
 
 static void free_daemon(struct rcw_daemon *d)
@@ -296,13 +339,6 @@ static void free_daemon(struct rcw_daemon *d)
   rcw_config_free(d->cfg);
   rcw_errlimit_free(&d->errlimit);
   free(d->config_path);
-}
-
-static void close_any_cb(uv_handle_t *h, void *arg)
-{
-  (void)arg;
-  if (!uv_is_closing(h))
-    uv_close(h, close_cb);
 }
 
 int rcw_daemon_main(const char *config_path)
@@ -325,8 +361,7 @@ int rcw_daemon_main(const char *config_path)
   if (r == 0)
     uv_run(d.loop, UV_RUN_DEFAULT);
   else if (!d.stopping) {
-    teardown(&d);
-    uv_walk(d.loop, close_any_cb, NULL);
+    release_handles(&d, 0);
     uv_run(d.loop, UV_RUN_DEFAULT);
   }
   uv_loop_close(d.loop);

@@ -52,6 +52,7 @@ struct rcw_daemon {
   uv_timer_t tick_timer;
   uv_timer_t checkpoint_timer;
   uv_timer_t report_timer;
+  uv_timer_t watchdog_timer; /* systemd watchdog pings, when asked for */
   uv_signal_t sig_hup, sig_usr1, sig_term, sig_int;
 
   int64_t now_ms;   /* wall clock, read once per callback */
