@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backtest.h"
 #include "cli.h"
 #include "commands.h"
 #include "ingest.h"
@@ -37,6 +38,7 @@
 
 struct scan {
   struct rcw_config *cfg;
+  rcw_backtest *backtest; /* --alerts: the rules replayed by event time */
   rcw_parser *forced;     /* --parser, or NULL: detect per input */
   rcw_parser **candidates; /* detection order: config parsers first */
   size_t ncandidates;
@@ -62,6 +64,7 @@ struct scan_opts {
   const char *config;
   const char *parser;
   enum rcw_format format;
+  bool alerts;
   char **inputs;
   size_t ninputs;
 };
@@ -75,7 +78,7 @@ static int64_t wall_ms(void)
 
 static void print_usage(FILE *out)
 {
-  fputs("Usage: rcwatch scan [-c FILE] [--parser NAME] [--format text|json] FILE...\n\n"
+  fputs("Usage: rcwatch scan [-c FILE] [--parser NAME] [--format text|json] [--alerts] FILE...\n\n"
         "Analyse finished log files ('-' is standard input) and print one report.\n\n"
         "Options:\n"
         "  -c, --config FILE   use this config's catalog and parsers\n"
@@ -83,6 +86,8 @@ static void print_usage(FILE *out)
         "      --parser NAME   parse every input with this parser (json, kv, nginx,\n"
         "                      or one of the config's); default: detect per input\n"
         "      --format FMT    text (default) or json\n"
+        "      --alerts        replay the config's rules by event time and list every\n"
+        "                      alert transition (a backtest of the thresholds)\n"
         "  -h, --help          show this help\n", out);
 }
 
@@ -101,6 +106,7 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
     {"config", required_argument, NULL, 'c'},
     {"parser", required_argument, NULL, 'p'},
     {"format", required_argument, NULL, 'f'},
+    {"alerts", no_argument, NULL, 'a'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -118,6 +124,9 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
     case 'f':
       if (rcw_cli_parse_format("scan", optarg, &o->format) != 0)
         return RCW_EXIT_USAGE;
+      break;
+    case 'a':
+      o->alerts = true;
       break;
     case 'h':
       print_usage(stdout);
@@ -254,7 +263,10 @@ static int scan_fd(struct scan *sc, int fd, struct rcw_report_file *rf)
   int r = read_some(fd, space, avail, SCAN_DETECT_BYTES, &got);
   if (r < 0)
     return r;
-  rcw_ingest_set_parser(&sc->ingest, choose_parser(sc, space, got));
+  rcw_parser *parser = choose_parser(sc, space, got);
+  rcw_ingest_set_parser(&sc->ingest, parser);
+  if (sc->backtest)
+    rcw_backtest_set_parser(sc->backtest, parser);
   commit_chunk(sc, got);
   rf->offset += got;
   r = read_rest(sc, fd, rf);
@@ -293,12 +305,34 @@ static int scan_input(struct scan *sc, const char *path)
   return r < 0 ? -1 : 0;
 }
 
-static int scan_init(struct scan *sc, struct rcw_config *cfg, size_t ninputs)
+/* --alerts: windows and rules fed by the ingest hook.  Rule errors that
+ * the config check cannot see are printed as diagnostics. */
+static int backtest_init(struct scan *sc, struct rcw_ingest_hooks *hooks)
 {
+  rcw_diags *d = rcw_diags_new();
+  int r = d ? rcw_backtest_new(sc->cfg, d, &sc->backtest) : -ENOMEM;
+  if (r < 0 && d && rcw_diags_count(d) > 0)
+    rcw_diags_print(d, stderr);
+  else if (r < 0)
+    rcw_cli_error("cannot set up the rules: %s", strerror(-r));
+  rcw_diags_free(d);
+  if (r == 0) {
+    hooks->on_event = rcw_backtest_event_cb;
+    hooks->ctx = sc->backtest;
+    hooks->want = rcw_backtest_want(sc->backtest);
+  }
+  return r;
+}
+
+static int scan_init(struct scan *sc, struct rcw_config *cfg, size_t ninputs, bool alerts)
+{
+  struct rcw_ingest_hooks hooks = {0};
   memset(sc, 0, sizeof(*sc));
   sc->cfg = cfg;
   rcw_tally_init(&sc->tally);
-  rcw_ingest_init(&sc->ingest, NULL, cfg->catalog, &sc->tally, NULL);
+  if (alerts && backtest_init(sc, &hooks) < 0)
+    return -EINVAL;
+  rcw_ingest_init(&sc->ingest, NULL, cfg->catalog, &sc->tally, alerts ? &hooks : NULL);
   sc->ncandidates = rcw_config_parser_count(cfg);
   sc->candidates = calloc(sc->ncandidates ? sc->ncandidates : 1, sizeof(*sc->candidates));
   sc->files = calloc(ninputs, sizeof(*sc->files));
@@ -311,6 +345,7 @@ static int scan_init(struct scan *sc, struct rcw_config *cfg, size_t ninputs)
 
 static void scan_destroy(struct scan *sc)
 {
+  rcw_backtest_free(sc->backtest);
   rcw_splitter_destroy(&sc->splitter);
   free(sc->files);
   free(sc->candidates);
@@ -330,6 +365,10 @@ static int print_report(struct scan *sc, enum rcw_format format, int64_t start, 
     .unmatched = sc->unmatched,
     .nunmatched = sc->nunmatched,
   };
+  if (sc->backtest) {
+    rep.has_alerts = true;
+    rep.alerts = rcw_backtest_alerts(sc->backtest, &rep.nalerts);
+  }
   struct rcw_buf out = RCW_BUF_INIT;
   int r = format == RCW_FORMAT_JSON ? rcw_report_json(&rep, sc->cfg->catalog, &out)
                                     : rcw_report_text(&rep, sc->cfg->catalog, &out);
@@ -348,6 +387,13 @@ static int run_scan(struct scan *sc, const struct scan_opts *o)
   for (size_t i = 0; i < o->ninputs; i++)
     if (scan_input(sc, o->inputs[i]) < 0)
       status = RCW_EXIT_FAILURE;
+  if (sc->backtest) {
+    rcw_backtest_finish(sc->backtest);
+    if (rcw_backtest_untimed(sc->backtest) > 0)
+      rcw_cli_error("warning: %llu requests had no readable event time; each was placed at "
+                    "the time of the request before it",
+                    (unsigned long long)rcw_backtest_untimed(sc->backtest));
+  }
   if (sc->ingest.errors > 0) {
     rcw_cli_error("out of memory: %llu lines not counted",
                   (unsigned long long)sc->ingest.errors);
@@ -374,8 +420,10 @@ int rcw_cmd_scan(int argc, char **argv)
     return rcw_cli_usage_error("scan", "unknown parser '%s' (built-in: json, kv, nginx)",
                                o.parser);
   }
-  if (scan_init(&sc, cfg, o.ninputs) < 0) {
-    rcw_cli_error("out of memory");
+  int ir = scan_init(&sc, cfg, o.ninputs, o.alerts);
+  if (ir < 0) {
+    if (ir == -ENOMEM)
+      rcw_cli_error("out of memory");
     r = RCW_EXIT_FAILURE;
   } else {
     sc.forced = forced;
