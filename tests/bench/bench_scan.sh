@@ -61,19 +61,27 @@ time_one() { # prints elapsed seconds of "$@"
 
 : >"$tmp/minimal.us"
 : >"$tmp/rcwatch.us"
+: >"$tmp/alerts.us"
+rules="$here/rules10.yaml" # 4 windows, 10 rules
 for ((i = 0; i < runs; i++)); do
   time_one "${pin[@]}" "$out/minimal_loop" "$log" >>"$tmp/minimal.us"
   time_one "${pin[@]}" "$RCWATCH" scan --parser kv --format json "$log" >>"$tmp/rcwatch.us"
+  time_one "${pin[@]}" "$RCWATCH" scan -c "$rules" --alerts --parser kv --format json "$log" \
+    >>"$tmp/alerts.us"
 done
 
-python3 - "$tmp/minimal.us" "$tmp/rcwatch.us" "$lines" "$runs" "${pin[*]:-unpinned}" <<'EOF'
+python3 - "$tmp/minimal.us" "$tmp/rcwatch.us" "$tmp/alerts.us" "$lines" "$runs" \
+  "${pin[*]:-unpinned}" <<'EOF'
 import statistics, sys
 minimal = [int(x) / 1e6 for x in open(sys.argv[1])]
 rcwatch = [int(x) / 1e6 for x in open(sys.argv[2])]
-lines, runs, pin = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-m, r = statistics.median(minimal), statistics.median(rcwatch)
+alerts = [int(x) / 1e6 for x in open(sys.argv[3])]
+lines, runs, pin = int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+m, r, a = statistics.median(minimal), statistics.median(rcwatch), statistics.median(alerts)
 print("lines %d, %d runs each (%s)" % (lines, runs, pin))
-print("minimal loop   median %.3f s  (%.0f lines/s)" % (m, lines / m))
-print("rcwatch scan   median %.3f s  (%.0f lines/s)" % (r, lines / r))
+print("minimal loop          median %.3f s  (%.0f lines/s)" % (m, lines / m))
+print("rcwatch scan          median %.3f s  (%.0f lines/s)" % (r, lines / r))
+print("rcwatch scan --alerts median %.3f s  (%.0f lines/s)" % (a, lines / a))
 print("ratio rcwatch/minimal %.2f (target <= 1.5)" % (r / m))
+print("ratio --alerts/scan   %.2f (target <= 1.15, 4 windows, 10 rules)" % (a / r))
 EOF
