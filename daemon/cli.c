@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,5 +69,66 @@ int rcw_cli_write_all(int fd, const char *buf, size_t len)
     buf += n;
     len -= (size_t)n;
   }
+  return 0;
+}
+
+static int bad_option(const char *cmd, char **argv, int c)
+{
+  if (c == ':')
+    return rcw_cli_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+  if (optopt)
+    return rcw_cli_usage_error(cmd, "unknown option '-%c'", optopt);
+  return rcw_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+/* One option: 0 to go on, or a usage exit code. */
+static int take_option(const struct rcw_cli_spec *spec, int c, struct rcw_cli_opts *o)
+{
+  unsigned bit = c == 'c' ? RCW_OPT_CONFIG : c == 'f' ? RCW_OPT_FORMAT
+               : c == 'p' ? RCW_OPT_PARSER : c == 'a' ? RCW_OPT_ALERTS : 0;
+  if (!(spec->options & bit))
+    return rcw_cli_usage_error(spec->cmd, "unknown option '%s'",
+                               c == 'c' ? "-c" : c == 'f' ? "--format"
+                               : c == 'p' ? "--parser" : "--alerts");
+  if (c == 'c')
+    o->config = optarg;
+  else if (c == 'f')
+    return rcw_cli_parse_format(spec->cmd, optarg, &o->format);
+  else if (c == 'p')
+    o->parser = optarg;
+  else
+    o->alerts = true;
+  return 0;
+}
+
+int rcw_cli_parse(int argc, char **argv, const struct rcw_cli_spec *spec,
+                  struct rcw_cli_opts *o)
+{
+  static const struct option longopts[] = {
+    {"config", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'f'},
+    {"parser", required_argument, NULL, 'p'}, {"alerts", no_argument, NULL, 'a'},
+    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+  };
+  const char *shortopts = spec->options & RCW_OPT_CONFIG ? ":c:h" : ":h";
+  int c, r;
+  memset(o, 0, sizeof(*o));
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    if (c == 'h') {
+      spec->usage(stdout);
+      return RCW_CLI_HELP_SHOWN;
+    }
+    r = c == ':' || c == '?' ? bad_option(spec->cmd, argv, c) : take_option(spec, c, o);
+    if (r != 0)
+      return r;
+  }
+  o->args = argv + optind;
+  o->nargs = (size_t)(argc - optind);
+  if (o->nargs < spec->min_args)
+    return rcw_cli_usage_error(spec->cmd, "%s", spec->missing_args);
+  if (o->nargs > spec->max_args)
+    return rcw_cli_usage_error(spec->cmd, "unexpected argument '%s'",
+                               o->args[spec->max_args]);
   return 0;
 }

@@ -1,15 +1,12 @@
 /* rcwatch check — validate a config without running: the YAML, the whole
  * schema, every pattern compiled and every parser test run.  The same
  * loader serves `run`, so what passes here is what `run` accepts. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
-
-#define CHECK_HELP_SHOWN (-1)
 
 static void print_usage(FILE *out)
 {
@@ -20,43 +17,6 @@ static void print_usage(FILE *out)
         "Options:\n"
         "  -c, --config FILE   the config to check (default " RCW_DEFAULT_CONFIG_PATH ")\n"
         "  -h, --help          show this help\n", out);
-}
-
-static int bad_option(char **argv, int c)
-{
-  if (c == ':')
-    return rcw_cli_usage_error("check", "option '%s' needs an argument", argv[optind - 1]);
-  if (optopt)
-    return rcw_cli_usage_error("check", "unknown option '-%c'", optopt);
-  return rcw_cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
-}
-
-/* 0 to go on, CHECK_HELP_SHOWN, or a usage exit code. */
-static int parse_args(int argc, char **argv, const char **path)
-{
-  static const struct option longopts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-  };
-  int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'c':
-      *path = optarg;
-      break;
-    case 'h':
-      print_usage(stdout);
-      return CHECK_HELP_SHOWN;
-    default:
-      return bad_option(argv, c);
-    }
-  }
-  if (optind < argc)
-    return rcw_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
-  return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -102,9 +62,13 @@ static void print_summary(const char *path, const struct rcw_config *cfg)
 int rcw_cmd_check(int argc, char **argv)
 {
   const char *path = RCW_DEFAULT_CONFIG_PATH;
-  int r = parse_args(argc, argv, &path);
+  static const struct rcw_cli_spec spec = {"check", RCW_OPT_CONFIG, 0, 0, NULL, print_usage};
+  struct rcw_cli_opts o;
+  int r = rcw_cli_parse(argc, argv, &spec, &o);
   if (r != 0)
-    return r == CHECK_HELP_SHOWN ? RCW_EXIT_OK : r;
+    return r == RCW_CLI_HELP_SHOWN ? RCW_EXIT_OK : r;
+  if (o.config)
+    path = o.config;
   struct rcw_config *cfg;
   if ((r = rcw_cli_load_config(path, &cfg)) != 0)
     return r;

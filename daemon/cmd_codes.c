@@ -2,7 +2,6 @@
  * embedded one merged with a config's `catalog:` section.  Operators use
  * it to check what a code means and how their config changed it. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +14,6 @@
 #include "commands.h"
 #include "json.h"
 
-#define CODES_HELP_SHOWN (-1)
-
-struct codes_opts {
-  const char *config;
-  enum rcw_format format;
-};
-
 static void print_usage(FILE *out)
 {
   fputs("Usage: rcwatch codes [-c FILE] [--format text|json]\n\n"
@@ -31,48 +23,6 @@ static void print_usage(FILE *out)
         "  -c, --config FILE   merge this config's catalog over the embedded one\n"
         "      --format FMT    text (default) or json\n"
         "  -h, --help          show this help\n", out);
-}
-
-static int bad_option(char **argv, int c)
-{
-  if (c == ':')
-    return rcw_cli_usage_error("codes", "option '%s' needs an argument", argv[optind - 1]);
-  if (optopt)
-    return rcw_cli_usage_error("codes", "unknown option '-%c'", optopt);
-  return rcw_cli_usage_error("codes", "unknown option '%s'", argv[optind - 1]);
-}
-
-/* 0 to go on, CODES_HELP_SHOWN, or a usage exit code. */
-static int parse_args(int argc, char **argv, struct codes_opts *o)
-{
-  static const struct option longopts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"format", required_argument, NULL, 'f'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-  };
-  int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'c':
-      o->config = optarg;
-      break;
-    case 'f':
-      if (rcw_cli_parse_format("codes", optarg, &o->format) != 0)
-        return RCW_EXIT_USAGE;
-      break;
-    case 'h':
-      print_usage(stdout);
-      return CODES_HELP_SHOWN;
-    default:
-      return bad_option(argv, c);
-    }
-  }
-  if (optind < argc)
-    return rcw_cli_usage_error("codes", "unexpected argument '%s'", argv[optind]);
-  return 0;
 }
 
 /* --- which entries to list, in which order ------------------------------ */
@@ -232,12 +182,13 @@ static int print_catalog(const rcw_catalog *c, enum rcw_format format)
 
 int rcw_cmd_codes(int argc, char **argv)
 {
-  struct codes_opts o = {NULL, RCW_FORMAT_TEXT};
-  int r = parse_args(argc, argv, &o);
-  if (r == CODES_HELP_SHOWN)
-    return RCW_EXIT_OK;
+  static const struct rcw_cli_spec spec = {
+    "codes", RCW_OPT_CONFIG | RCW_OPT_FORMAT, 0, 0, NULL, print_usage,
+  };
+  struct rcw_cli_opts o;
+  int r = rcw_cli_parse(argc, argv, &spec, &o);
   if (r != 0)
-    return r;
+    return r == RCW_CLI_HELP_SHOWN ? RCW_EXIT_OK : r;
   struct rcw_config *cfg = NULL;
   if (rcw_cli_load_config(o.config, &cfg) != 0)
     return RCW_EXIT_FAILURE;

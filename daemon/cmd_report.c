@@ -5,7 +5,6 @@
  * to be a report; text output is the JSON loaded back and rendered by the
  * same code that renders `scan`, so the two never disagree. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +17,6 @@
 #include "report_load.h"
 #include "reportdir.h"
 
-#define REPORT_HELP_SHOWN (-1)
-
-struct report_opts {
-  const char *config;
-  enum rcw_format format;
-  const char *file;
-};
-
 static void print_usage(FILE *out)
 {
   fputs("Usage: rcwatch report [-c FILE] [--format text|json] [REPORT.json]\n\n"
@@ -37,50 +28,6 @@ static void print_usage(FILE *out)
         "                      or the built-in defaults when that file does not exist)\n"
         "      --format FMT    text (default) or json (the report file as it is)\n"
         "  -h, --help          show this help\n", out);
-}
-
-static int bad_option(char **argv, int c)
-{
-  if (c == ':')
-    return rcw_cli_usage_error("report", "option '%s' needs an argument", argv[optind - 1]);
-  if (optopt)
-    return rcw_cli_usage_error("report", "unknown option '-%c'", optopt);
-  return rcw_cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
-}
-
-/* 0 to go on, REPORT_HELP_SHOWN, or a usage exit code. */
-static int parse_args(int argc, char **argv, struct report_opts *o)
-{
-  static const struct option longopts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"format", required_argument, NULL, 'f'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-  };
-  int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'c':
-      o->config = optarg;
-      break;
-    case 'f':
-      if (rcw_cli_parse_format("report", optarg, &o->format) != 0)
-        return RCW_EXIT_USAGE;
-      break;
-    case 'h':
-      print_usage(stdout);
-      return REPORT_HELP_SHOWN;
-    default:
-      return bad_option(argv, c);
-    }
-  }
-  if (optind < argc)
-    o->file = argv[optind++];
-  if (optind < argc)
-    return rcw_cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
-  return 0;
 }
 
 /* -c, else the default path, else (when that file does not exist) the
@@ -180,15 +127,19 @@ static int show_newest(const char *dir, enum rcw_format format, const rcw_catalo
 
 int rcw_cmd_report(int argc, char **argv)
 {
-  struct report_opts o = {NULL, RCW_FORMAT_TEXT, NULL};
-  int r = parse_args(argc, argv, &o);
+  static const struct rcw_cli_spec spec = {
+    "report", RCW_OPT_CONFIG | RCW_OPT_FORMAT, 0, 1, NULL, print_usage,
+  };
+  struct rcw_cli_opts o;
+  int r = rcw_cli_parse(argc, argv, &spec, &o);
   if (r != 0)
-    return r == REPORT_HELP_SHOWN ? RCW_EXIT_OK : r;
+    return r == RCW_CLI_HELP_SHOWN ? RCW_EXIT_OK : r;
+  const char *file = o.nargs ? o.args[0] : NULL;
   struct rcw_config *cfg = NULL;
   if (load_config(o.config, &cfg) != 0)
     return RCW_EXIT_FAILURE;
-  if (o.file)
-    r = show(o.file, o.format, cfg->catalog);
+  if (file)
+    r = show(file, o.format, cfg->catalog);
   else
     r = show_newest(cfg->reports.directory, o.format, cfg->catalog);
   rcw_config_free(cfg);

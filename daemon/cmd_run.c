@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -20,24 +19,10 @@ static void usage(FILE *out)
 
 int rcw_cmd_run(int argc, char **argv)
 {
-  static const struct option options[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-  };
-  const char *config = RCW_DEFAULT_CONFIG_PATH;
-  int c;
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":c:h", options, NULL)) != -1) {
-    switch (c) {
-    case 'c': config = optarg; break;
-    case 'h': usage(stdout); return RCW_EXIT_OK;
-    case ':': return rcw_cli_usage_error("run", "option '%s' needs an argument", argv[optind - 1]);
-    default: return rcw_cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-    }
-  }
-  if (optind < argc)
-    return rcw_cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
-  return rcw_daemon_main(config);
+  static const struct rcw_cli_spec spec = {"run", RCW_OPT_CONFIG, 0, 0, NULL, usage};
+  struct rcw_cli_opts o;
+  int r = rcw_cli_parse(argc, argv, &spec, &o);
+  if (r != 0)
+    return r == RCW_CLI_HELP_SHOWN ? RCW_EXIT_OK : r;
+  return rcw_daemon_main(o.config ? o.config : RCW_DEFAULT_CONFIG_PATH);
 }

@@ -13,7 +13,7 @@
  * Without readable times the period is the scan's own start and end. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,6 @@
 #define SCAN_DETECT_LINES 64
 #define SCAN_DETECT_BYTES ((size_t)64 * 1024)
 #define SCAN_MAX_UNMATCHED 5 /* unmatched locations listed in the text report */
-#define SCAN_HELP_SHOWN (-1)
 
 struct scan {
   struct rcw_config *cfg;
@@ -60,15 +59,6 @@ struct scan {
   size_t last_req_len;
 };
 
-struct scan_opts {
-  const char *config;
-  const char *parser;
-  enum rcw_format format;
-  bool alerts;
-  char **inputs;
-  size_t ninputs;
-};
-
 static int64_t wall_ms(void)
 {
   struct timespec ts;
@@ -89,57 +79,6 @@ static void print_usage(FILE *out)
         "      --alerts        replay the config's rules by event time and list every\n"
         "                      alert transition (a backtest of the thresholds)\n"
         "  -h, --help          show this help\n", out);
-}
-
-static int bad_option(char **argv, int c)
-{
-  const char *opt = argv[optind - 1];
-  if (c == ':')
-    return rcw_cli_usage_error("scan", "option '%s' needs an argument", opt);
-  return rcw_cli_usage_error("scan", "unknown option '%s'", opt);
-}
-
-/* 0 to go on, SCAN_HELP_SHOWN, or a usage exit code. */
-static int parse_args(int argc, char **argv, struct scan_opts *o)
-{
-  static const struct option longopts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"parser", required_argument, NULL, 'p'},
-    {"format", required_argument, NULL, 'f'},
-    {"alerts", no_argument, NULL, 'a'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-  };
-  int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'c':
-      o->config = optarg;
-      break;
-    case 'p':
-      o->parser = optarg;
-      break;
-    case 'f':
-      if (rcw_cli_parse_format("scan", optarg, &o->format) != 0)
-        return RCW_EXIT_USAGE;
-      break;
-    case 'a':
-      o->alerts = true;
-      break;
-    case 'h':
-      print_usage(stdout);
-      return SCAN_HELP_SHOWN;
-    default:
-      return bad_option(argv, c);
-    }
-  }
-  o->inputs = argv + optind;
-  o->ninputs = (size_t)(argc - optind);
-  if (o->ninputs == 0)
-    return rcw_cli_usage_error("scan", "no input files ('-' reads standard input)");
-  return 0;
 }
 
 static void note_time(struct scan *sc, const char *line, size_t len)
@@ -380,12 +319,12 @@ static int print_report(struct scan *sc, enum rcw_format format, int64_t start, 
   return r;
 }
 
-static int run_scan(struct scan *sc, const struct scan_opts *o)
+static int run_scan(struct scan *sc, const struct rcw_cli_opts *o)
 {
   int64_t start = wall_ms();
   int status = RCW_EXIT_OK;
-  for (size_t i = 0; i < o->ninputs; i++)
-    if (scan_input(sc, o->inputs[i]) < 0)
+  for (size_t i = 0; i < o->nargs; i++)
+    if (scan_input(sc, o->args[i]) < 0)
       status = RCW_EXIT_FAILURE;
   if (sc->backtest) {
     rcw_backtest_finish(sc->backtest);
@@ -406,10 +345,14 @@ static int run_scan(struct scan *sc, const struct scan_opts *o)
 
 int rcw_cmd_scan(int argc, char **argv)
 {
-  struct scan_opts o = {.format = RCW_FORMAT_TEXT};
-  int r = parse_args(argc, argv, &o);
+  static const struct rcw_cli_spec spec = {
+    "scan", RCW_OPT_CONFIG | RCW_OPT_FORMAT | RCW_OPT_PARSER | RCW_OPT_ALERTS, 1, SIZE_MAX,
+    "no input files ('-' reads standard input)", print_usage,
+  };
+  struct rcw_cli_opts o;
+  int r = rcw_cli_parse(argc, argv, &spec, &o);
   if (r != 0)
-    return r == SCAN_HELP_SHOWN ? RCW_EXIT_OK : r;
+    return r == RCW_CLI_HELP_SHOWN ? RCW_EXIT_OK : r;
   struct rcw_config *cfg = NULL;
   if (rcw_cli_load_config(o.config, &cfg) != 0)
     return RCW_EXIT_FAILURE;
@@ -420,7 +363,7 @@ int rcw_cmd_scan(int argc, char **argv)
     return rcw_cli_usage_error("scan", "unknown parser '%s' (built-in: json, kv, nginx)",
                                o.parser);
   }
-  int ir = scan_init(&sc, cfg, o.ninputs, o.alerts);
+  int ir = scan_init(&sc, cfg, o.nargs, o.alerts);
   if (ir < 0) {
     if (ir == -ENOMEM)
       rcw_cli_error("out of memory");

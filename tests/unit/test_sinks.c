@@ -191,7 +191,7 @@ static char *slurp(const char *path, size_t *len)
  * number of lines, fails the test on a torn or invalid one. */
 static size_t check_json_lines(const char *path, const char **rules, size_t nrules)
 {
-  size_t len, n = 0;
+  size_t len = 0, n = 0;
   char *data = slurp(path, &len);
   assert_non_null(data);
   if (len > 0)
@@ -639,7 +639,7 @@ static void test_exec_stdin_and_env(void **state)
   free(got);
   rcw_buf_free(&want);
 
-  size_t len;
+  size_t len = 0;
   char *env = slurp(env_path, &len);
   assert_non_null(env);
   expect_env(env, len, "RCWATCH_STATE", "firing");
