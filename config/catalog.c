@@ -436,6 +436,18 @@ int rcw_catalog_set_code(rcw_catalog *c, const char *code, const char *category,
   return code_define(c, code, category, description, NULL, false);
 }
 
+int rcw_catalog_add_meaning(rcw_catalog *c, const char *code, const char *category,
+                            const char *description, const char *desc_match)
+{
+  struct key k;
+  if (!key_from_string(&k, code) || !desc_match || !*desc_match)
+    return -EINVAL;
+  /* A meaning chosen by description only makes sense beside another. */
+  if (index_find(c, &k) == RCW_ENTRY_NONE)
+    return -ENOENT;
+  return code_define(c, code, category, description, desc_match, true);
+}
+
 static int success_define_missing(rcw_catalog *c)
 {
   for (size_t i = 0; i < c->nsuccess; i++) {

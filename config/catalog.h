@@ -68,6 +68,15 @@ int rcw_catalog_set_category(rcw_catalog *c, const char *name,
  * category must exist (-ENOENT otherwise). */
 int rcw_catalog_set_code(rcw_catalog *c, const char *code, const char *category,
                          const char *description);
+/* Add a further meaning to a code already defined: the entry chosen when
+ * the logged description contains desc_match (compared without regard to
+ * case; the first such meaning wins).  The code's other meanings stay, the
+ * one with no desc_match remaining the fallback.  The new entry takes the
+ * next id, rcw_catalog_entry_count() - 1 afterwards.  -EINVAL for a bad
+ * code or an empty desc_match, -ENOENT when the code or the category does
+ * not exist, -ENOSPC past the cap on defined codes, -ENOMEM. */
+int rcw_catalog_add_meaning(rcw_catalog *c, const char *code, const char *category,
+                            const char *description, const char *desc_match);
 /* Replace the set of success codes.  A success code not otherwise defined
  * gets category `success`. */
 int rcw_catalog_set_success(rcw_catalog *c, const char *const *codes, size_t n);

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define TEXT_COLS 80
 #define DEFAULT_TOP_CODES 20
 #define BAR_WIDTH 10
 #define NAME_COLS_MAX 24 /* names from configs and logs are cut to this */
 #define NUM_TEXT 32
+#define MIN_DESC_COLS 20 /* names narrow to leave a description this much */
 
 /* ===================================================================== */
 /* JSON                                                                  */
@@ -157,19 +159,38 @@ static void json_alerts(struct rcw_json *j, const struct rcw_report *r)
   rcw_json_array_end(j);
 }
 
+static void json_period(struct rcw_json *j, int64_t start, int64_t end)
+{
+  rcw_json_key(j, "period");
+  rcw_json_object_begin(j);
+  rcw_json_key(j, "start");
+  rcw_json_time(j, start);
+  rcw_json_key(j, "end");
+  rcw_json_time(j, end);
+  rcw_json_object_end(j);
+}
+
 static void json_header(struct rcw_json *j, const struct rcw_report *r)
 {
   rcw_json_key(j, "rcwatch_report");
   rcw_json_int(j, 1);
   rcw_json_key(j, "generated_at");
   rcw_json_time(j, r->generated_at);
-  rcw_json_key(j, "period");
+  json_period(j, r->period_start, r->period_end);
+}
+
+/* Extension: the previous report's period, shaped like the report's own
+ * period and summary, so a reader can show what changed without the
+ * previous file (which may have been pruned). */
+static int json_previous(struct rcw_json *j, const struct rcw_report *r, const rcw_catalog *c)
+{
+  rcw_json_key(j, "previous");
   rcw_json_object_begin(j);
-  rcw_json_key(j, "start");
-  rcw_json_time(j, r->period_start);
-  rcw_json_key(j, "end");
-  rcw_json_time(j, r->period_end);
+  json_period(j, r->previous_start, r->previous_end);
+  rcw_json_key(j, "summary");
+  int err = rcw_report_summary_json(r->previous, c, j);
   rcw_json_object_end(j);
+  return err;
 }
 
 /* The optional members: windows and lifetime exist in `run` only. */
@@ -197,6 +218,8 @@ int rcw_report_json(const struct rcw_report *r, const rcw_catalog *c, struct rcw
   int err = rcw_report_summary_json(r->summary ? r->summary : &empty, c, &j);
   if (err == 0)
     err = json_run_members(&j, r, c);
+  if (err == 0 && r->previous)
+    err = json_previous(&j, r, c);
   if (r->has_alerts)
     json_alerts(&j, r);
   json_sources(&j, r);
@@ -265,6 +288,31 @@ static void put_cell(struct rcw_buf *b, const char *s, size_t width, bool right)
   size_t written = put_clean(b, s, width > cols ? cols : width);
   if (!right)
     rcw_buf_pad(b, ' ', written < width ? width - written : 0);
+}
+
+/* The line ends here, without the padding of an empty last cell. */
+static void end_line(struct rcw_buf *b)
+{
+  while (b->len > 0 && b->data[b->len - 1] == ' ')
+    b->data[--b->len] = '\0';
+  rcw_buf_putc(b, '\n');
+}
+
+/* Narrow the widest of the given columns, one column at a time, until a
+ * line of `used` columns fits the terminal or none can go below min:
+ * names give way, numbers never do. */
+static void fit_columns(size_t *const cols[], size_t n, size_t used, size_t min)
+{
+  while (used > TEXT_COLS) {
+    size_t *widest = NULL;
+    for (size_t i = 0; i < n; i++)
+      if (*cols[i] > min && (!widest || *cols[i] > *widest))
+        widest = cols[i];
+    if (!widest)
+      return;
+    (*widest)--;
+    used--;
+  }
 }
 
 static void fmt_count(uint64_t v, char *out)
@@ -340,13 +388,13 @@ static void text_totals(struct rcw_buf *b, const struct rcw_summary *s)
 /* --- categories ------------------------------------------------------- */
 
 struct cat_cols {
-  size_t name, count, failures;
+  size_t name, count, failures, bar;
   uint64_t max_failures;
 };
 
 static struct cat_cols category_widths(const struct rcw_summary *s, const rcw_catalog *c)
 {
-  struct cat_cols w = {strlen("CATEGORY"), strlen("RESPONSES"), strlen("FAILURES"), 0};
+  struct cat_cols w = {strlen("CATEGORY"), strlen("RESPONSES"), strlen("FAILURES"), 0, 0};
   for (size_t i = 0; i < s->ncategories; i++) {
     const struct rcw_summary_category *sc = &s->categories[i];
     w.name = max_size(w.name, text_cols(rcw_catalog_category(c, sc->category)->name));
@@ -355,6 +403,12 @@ static struct cat_cols category_widths(const struct rcw_summary *s, const rcw_ca
     w.max_failures = sc->failures > w.max_failures ? sc->failures : w.max_failures;
   }
   w.name = min_size(w.name, NAME_COLS_MAX);
+  /* Huge counts take room from the name first, then from the bar. */
+  size_t numbers = 2 + w.count + 2 + w.failures + 2 + strlen("FAILED %") + 2 + strlen("critical");
+  fit_columns((size_t *const[]){&w.name}, 1, 2 + w.name + numbers + 2 + BAR_WIDTH,
+              strlen("CATEGORY"));
+  size_t used = 2 + w.name + numbers + 2;
+  w.bar = used < TEXT_COLS ? min_size(BAR_WIDTH, TEXT_COLS - used) : 0;
   return w;
 }
 
@@ -380,21 +434,20 @@ static void category_row(struct rcw_buf *b, const struct cat_cols *w,
   /* The bar compares categories with each other, so the worst one fills
    * it; any failure at all shows at least one mark. */
   size_t bar = 0;
-  if (sc->failures > 0)
-    bar = 1 + (size_t)((double)(BAR_WIDTH - 1) * (double)sc->failures / (double)w->max_failures);
+  if (sc->failures > 0 && w->bar > 0)
+    bar = 1 + (size_t)((double)(w->bar - 1) * (double)sc->failures / (double)w->max_failures);
   rcw_buf_puts(b, "  ");
   rcw_buf_pad(b, '#', bar);
-  while (b->len > 0 && b->data[b->len - 1] == ' ')
-    b->data[--b->len] = '\0';
-  rcw_buf_putc(b, '\n');
+  end_line(b);
 }
 
-static void text_categories(struct rcw_buf *b, const struct rcw_summary *s, const rcw_catalog *c)
+static void text_categories(struct rcw_buf *b, const char *heading, const struct rcw_summary *s,
+                            const rcw_catalog *c)
 {
   if (s->ncategories == 0)
     return;
   struct cat_cols w = category_widths(s, c);
-  rcw_buf_puts(b, "\nCategories\n  ");
+  rcw_buf_printf(b, "\n%s\n  ", heading);
   put_cell(b, "CATEGORY", w.name, false);
   rcw_buf_puts(b, "  ");
   put_cell(b, "RESPONSES", w.count, true);
@@ -407,56 +460,90 @@ static void text_categories(struct rcw_buf *b, const struct rcw_summary *s, cons
 
 /* --- codes ------------------------------------------------------------ */
 
+/* A code table lists the first n codes of a summary, or of its failing
+ * codes only: successes are no news in a daemon's report. */
+struct code_pick {
+  const struct rcw_summary *s;
+  bool failing_only;
+  size_t n;
+};
+
+static bool picked(const struct code_pick *p, const rcw_catalog *c, size_t i)
+{
+  return !p->failing_only || !rcw_catalog_entry(c, p->s->codes[i].entry)->success;
+}
+
 struct code_cols {
   size_t code, category, count, desc;
 };
 
-static struct code_cols code_widths(const struct rcw_summary *s, size_t n, const rcw_catalog *c)
+static struct code_cols code_widths(const struct code_pick *p, const rcw_catalog *c)
 {
   struct code_cols w = {strlen("CODE"), strlen("CATEGORY"), strlen("COUNT"), 0};
-  for (size_t i = 0; i < n; i++) {
-    const struct rcw_entry *e = rcw_catalog_entry(c, s->codes[i].entry);
+  for (size_t i = 0, k = 0; i < p->s->ncodes && k < p->n; i++) {
+    if (!picked(p, c, i))
+      continue;
+    const struct rcw_entry *e = rcw_catalog_entry(c, p->s->codes[i].entry);
     w.code = max_size(w.code, text_cols(e->code));
     w.category = max_size(w.category, text_cols(rcw_catalog_category(c, e->category)->name));
-    w.count = max_size(w.count, count_cols(s->codes[i].count));
+    w.count = max_size(w.count, count_cols(p->s->codes[i].count));
+    k++;
   }
+  w.code = min_size(w.code, NAME_COLS_MAX);
   w.category = min_size(w.category, NAME_COLS_MAX);
+  fit_columns((size_t *const[]){&w.code, &w.category}, 2,
+              2 + w.code + 2 + w.category + 2 + w.count + 2 + MIN_DESC_COLS, strlen("CATEGORY"));
   size_t used = 2 + w.code + 2 + w.category + 2 + w.count + 2;
-  w.desc = used + 20 < TEXT_COLS ? TEXT_COLS - used : 20;
+  w.desc = used < TEXT_COLS ? TEXT_COLS - used : 0;
   return w;
 }
 
-static void text_codes(struct rcw_buf *b, const struct rcw_summary *s, const rcw_catalog *c,
-                       size_t top)
+static void code_row(struct rcw_buf *b, const struct code_cols *w,
+                     const struct rcw_summary_code *sc, const rcw_catalog *c)
 {
-  size_t n = min_size(s->ncodes, top ? top : DEFAULT_TOP_CODES);
-  if (n == 0)
-    return;
-  struct code_cols w = code_widths(s, n, c);
-  if (n < s->ncodes)
-    rcw_buf_printf(b, "\nTop codes (%zu of %zu)\n  ", n, s->ncodes);
-  else
-    rcw_buf_puts(b, "\nCodes\n  ");
+  const struct rcw_entry *e = rcw_catalog_entry(c, sc->entry);
+  char count[NUM_TEXT];
+  fmt_count(sc->count, count);
+  rcw_buf_puts(b, "  ");
+  put_cell(b, e->code, w->code, false);
+  rcw_buf_puts(b, "  ");
+  put_cell(b, rcw_catalog_category(c, e->category)->name, w->category, false);
+  rcw_buf_puts(b, "  ");
+  put_cell(b, count, w->count, true);
+  rcw_buf_puts(b, "  ");
+  put_clean(b, e->description, w->desc);
+  rcw_buf_putc(b, '\n');
+}
+
+static void code_table(struct rcw_buf *b, const struct code_pick *p, const rcw_catalog *c)
+{
+  struct code_cols w = code_widths(p, c);
+  rcw_buf_puts(b, "  ");
   put_cell(b, "CODE", w.code, false);
   rcw_buf_puts(b, "  ");
   put_cell(b, "CATEGORY", w.category, false);
   rcw_buf_puts(b, "  ");
   put_cell(b, "COUNT", w.count, true);
   rcw_buf_puts(b, "  DESCRIPTION\n");
-  for (size_t i = 0; i < n; i++) {
-    const struct rcw_entry *e = rcw_catalog_entry(c, s->codes[i].entry);
-    char count[NUM_TEXT];
-    fmt_count(s->codes[i].count, count);
-    rcw_buf_puts(b, "  ");
-    put_cell(b, e->code, w.code, false);
-    rcw_buf_puts(b, "  ");
-    put_cell(b, rcw_catalog_category(c, e->category)->name, w.category, false);
-    rcw_buf_puts(b, "  ");
-    put_cell(b, count, w.count, true);
-    rcw_buf_puts(b, "  ");
-    put_clean(b, e->description, w.desc);
-    rcw_buf_putc(b, '\n');
+  for (size_t i = 0, k = 0; i < p->s->ncodes && k < p->n; i++) {
+    if (picked(p, c, i)) {
+      code_row(b, &w, &p->s->codes[i], c);
+      k++;
+    }
   }
+}
+
+static void text_codes(struct rcw_buf *b, const struct rcw_summary *s, const rcw_catalog *c,
+                       size_t top)
+{
+  struct code_pick p = {s, false, min_size(s->ncodes, top ? top : DEFAULT_TOP_CODES)};
+  if (p.n == 0)
+    return;
+  if (p.n < s->ncodes)
+    rcw_buf_printf(b, "\nTop codes (%zu of %zu)\n", p.n, s->ncodes);
+  else
+    rcw_buf_puts(b, "\nCodes\n");
+  code_table(b, &p, c);
 }
 
 /* --- unmatched lines -------------------------------------------------- */
@@ -516,12 +603,16 @@ static void text_unmatched(struct rcw_buf *b, const struct rcw_summary *s,
 
 /* --- alerts ----------------------------------------------------------- */
 
+/* A count reads best whole and grouped; anything else (a count rule's
+ * value is a double) to four digits, which is all a person reads. */
 static void fmt_metric(const struct rcw_alert *a, double v, char *out)
 {
   if (a->metric == RCW_METRIC_FAILURE_RATE)
     fmt_pct(v, out);
+  else if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v)
+    fmt_count((uint64_t)v, out);
   else
-    snprintf(out, NUM_TEXT, "%.15g", v);
+    snprintf(out, NUM_TEXT, "%.4g", v);
 }
 
 struct alert_cols {
@@ -579,49 +670,6 @@ static void text_alerts(struct rcw_buf *b, const struct rcw_report *r)
     alert_row(b, &w, &r->alerts[i]);
 }
 
-/* --- windows and lifetime --------------------------------------------- */
-
-static int window_row(struct rcw_buf *b, const char *label, const struct rcw_tally *t,
-                      const rcw_catalog *c)
-{
-  struct rcw_summary s;
-  if (rcw_summary_build(&s, t, c) < 0)
-    return -ENOMEM;
-  char requests[NUM_TEXT], failures[NUM_TEXT], pct[NUM_TEXT];
-  fmt_count(s.requests, requests);
-  fmt_count(s.failures, failures);
-  fmt_pct(s.failure_rate, pct);
-  rcw_buf_printf(b, "  %-8s  %12s  %12s  %8s  ", label, requests, failures, pct);
-  if (s.ncategories > 0 && s.categories[0].failures > 0) {
-    char n[NUM_TEXT];
-    fmt_count(s.categories[0].failures, n);
-    put_clean(b, rcw_catalog_category(c, s.categories[0].category)->name, NAME_COLS_MAX);
-    rcw_buf_printf(b, " (%s)", n);
-  } else {
-    rcw_buf_putc(b, '-');
-  }
-  rcw_buf_putc(b, '\n');
-  rcw_summary_destroy(&s);
-  return 0;
-}
-
-static int text_windows(struct rcw_buf *b, const struct rcw_report *r, const rcw_catalog *c)
-{
-  if (r->nwindows == 0 && !r->lifetime)
-    return 0;
-  rcw_buf_printf(b, "\nWindows\n  %-8s  %12s  %12s  %8s  %s\n", "WINDOW", "REQUESTS", "FAILURES",
-                 "FAILED %", "TOP FAILING CATEGORY");
-  int err = 0;
-  for (size_t i = 0; i < r->nwindows && err == 0; i++) {
-    char name[32];
-    rcw_format_duration(r->windows[i].window_ms, name, sizeof(name));
-    err = window_row(b, name, r->windows[i].tally, c);
-  }
-  if (err == 0 && r->lifetime)
-    err = window_row(b, "lifetime", r->lifetime, c);
-  return err;
-}
-
 /* --- sources ---------------------------------------------------------- */
 
 #define SOURCE_PATH_COLS 56
@@ -658,7 +706,512 @@ static void text_sources(struct rcw_buf *b, const struct rcw_report *r)
   }
 }
 
-int rcw_report_text(const struct rcw_report *r, const rcw_catalog *c, struct rcw_buf *out)
+/* ===================================================================== */
+/* Text: the daemon's layout                                             */
+/* ===================================================================== */
+
+#define DAEMON_TOP_CODES 10
+#define TOP_CHANGES 5
+/* Below this many requests the period says little (a report asked for
+ * with SIGUSR1 moments after the previous one), so categories and codes
+ * come from the longest window instead. */
+#define FEW_REQUESTS 100
+
+/* A span of time the report has figures for: a window, the period or the
+ * lifetime, with its summary built once for every section that needs it. */
+struct span {
+  char label[NUM_TEXT]; /* "last 5m", "this period", "lifetime" */
+  struct rcw_summary s;
+  bool built;
+};
+
+struct daemon_text {
+  const struct rcw_report *r;
+  const rcw_catalog *c;
+  struct span *spans; /* the windows, then the period, then the lifetime */
+  size_t nspans;
+  const struct span *period;
+  const struct span *focus; /* what categories and codes are shown for */
+};
+
+/* "1h 5m", "45s", "2d 3h": the two largest units, for a person. */
+static void fmt_span(int64_t ms, char *out)
+{
+  static const struct {
+    int64_t ms;
+    const char *unit;
+  } units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+  const size_t n = sizeof(units) / sizeof(units[0]);
+  if (ms < 1000) {
+    snprintf(out, NUM_TEXT, "%" PRId64 "ms", ms > 0 ? ms : 0);
+    return;
+  }
+  size_t i = 0;
+  while (ms < units[i].ms)
+    i++;
+  int64_t hi = ms / units[i].ms;
+  int64_t lo = i + 1 < n ? ms % units[i].ms / units[i + 1].ms : 0;
+  if (lo > 0)
+    snprintf(out, NUM_TEXT, "%" PRId64 "%s %" PRId64 "%s", hi, units[i].unit, lo,
+             units[i + 1].unit);
+  else
+    snprintf(out, NUM_TEXT, "%" PRId64 "%s", hi, units[i].unit);
+}
+
+static int span_build(struct span *sp, const char *label, const struct rcw_tally *t,
+                      const rcw_catalog *c)
+{
+  static const struct rcw_tally none; /* a report with no summary shows zeros */
+  snprintf(sp->label, sizeof(sp->label), "%s", label);
+  if (rcw_summary_build(&sp->s, t ? t : &none, c) < 0)
+    return -ENOMEM;
+  sp->built = true;
+  return 0;
+}
+
+static void daemon_free(struct daemon_text *d)
+{
+  for (size_t i = 0; d->spans && i < d->nspans; i++)
+    if (d->spans[i].built)
+      rcw_summary_destroy(&d->spans[i].s);
+  free(d->spans);
+}
+
+/* The period's figures, unless it has few requests and the longest
+ * window has more to show. */
+static const struct span *pick_focus(const struct daemon_text *d)
+{
+  const struct span *longest = NULL;
+  int64_t longest_ms = 0;
+  for (size_t i = 0; i < d->r->nwindows; i++) {
+    if (d->r->windows[i].window_ms > longest_ms) {
+      longest_ms = d->r->windows[i].window_ms;
+      longest = &d->spans[i];
+    }
+  }
+  if (d->period->s.requests >= FEW_REQUESTS || !longest ||
+      longest->s.requests <= d->period->s.requests)
+    return d->period;
+  return longest;
+}
+
+static int daemon_init(struct daemon_text *d, const struct rcw_report *r, const rcw_catalog *c)
+{
+  *d = (struct daemon_text){.r = r, .c = c};
+  d->spans = calloc(r->nwindows + 2, sizeof(*d->spans));
+  if (!d->spans)
+    return -ENOMEM;
+  int err = 0;
+  for (size_t i = 0; i < r->nwindows && err == 0; i++, d->nspans++) {
+    char name[NUM_TEXT], label[NUM_TEXT];
+    rcw_format_duration(r->windows[i].window_ms, name, sizeof(name));
+    snprintf(label, sizeof(label), "last %s", name);
+    err = span_build(&d->spans[i], label, r->windows[i].tally, c);
+  }
+  d->period = &d->spans[d->nspans];
+  if (err == 0)
+    err = span_build(&d->spans[d->nspans++], "this period", r->summary, c);
+  if (err == 0 && r->lifetime)
+    err = span_build(&d->spans[d->nspans++], "lifetime", r->lifetime, c);
+  if (err == 0)
+    d->focus = pick_focus(d);
+  return err;
+}
+
+/* --- header and the table of spans -------------------------------------- */
+
+static void daemon_header(struct rcw_buf *b, const struct daemon_text *d)
+{
+  const struct rcw_report *r = d->r;
+  const struct rcw_summary *s = &d->period->s;
+  char start[RCW_TIME_TEXT_MAX], end[RCW_TIME_TEXT_MAX], gen[RCW_TIME_TEXT_MAX];
+  char len[NUM_TEXT], total[NUM_TEXT], unmatched[NUM_TEXT];
+  rcw_format_time(r->period_start, start, sizeof(start));
+  rcw_format_time(r->period_end, end, sizeof(end));
+  rcw_format_time(r->generated_at, gen, sizeof(gen));
+  fmt_span(r->period_end - r->period_start, len);
+  fmt_count(s->lines_total, total);
+  fmt_count(s->lines_unmatched, unmatched);
+  rcw_buf_puts(b, "rcwatch report\n");
+  rcw_buf_printf(b, "  period     %s .. %s (%s)\n", start, end, len);
+  rcw_buf_printf(b, "  generated  %s\n", gen);
+  /* The matched lines are the period's requests, in the table below. */
+  rcw_buf_printf(b, "  lines      %s in the period, %s unmatched\n", total, unmatched);
+}
+
+struct span_cols {
+  size_t label, requests, failures;
+};
+
+static size_t span_used(const struct span_cols *w)
+{
+  return 2 + w->label + 2 + w->requests + 2 + w->failures + 2 + strlen("FAILED %") + 2;
+}
+
+/* The category that failed most, with its failures when they fit. */
+static void top_category(struct rcw_buf *b, const struct span_cols *w, const struct rcw_summary *s,
+                         const rcw_catalog *c)
+{
+  size_t used = span_used(w);
+  size_t room = used < TEXT_COLS ? TEXT_COLS - used : 0;
+  if (s->ncategories == 0 || s->categories[0].failures == 0) {
+    rcw_buf_puts(b, room > 0 ? "-" : "");
+    return;
+  }
+  const char *name = rcw_catalog_category(c, s->categories[0].category)->name;
+  char n[NUM_TEXT];
+  fmt_count(s->categories[0].failures, n);
+  size_t extra = strlen(n) + 3;
+  if (room >= extra + 4) {
+    put_clean(b, name, min_size(NAME_COLS_MAX, room - extra));
+    rcw_buf_printf(b, " (%s)", n);
+  } else {
+    put_clean(b, name, room);
+  }
+}
+
+static void span_row(struct rcw_buf *b, const struct span_cols *w, const struct span *sp,
+                     const rcw_catalog *c)
+{
+  const struct rcw_summary *s = &sp->s;
+  char requests[NUM_TEXT], failures[NUM_TEXT], pct[NUM_TEXT];
+  fmt_count(s->requests, requests);
+  fmt_count(s->failures, failures);
+  fmt_pct(s->failure_rate, pct);
+  rcw_buf_puts(b, "  ");
+  put_cell(b, sp->label, w->label, false);
+  rcw_buf_printf(b, "  %*s  %*s  %8s  ", (int)w->requests, requests, (int)w->failures, failures,
+                 pct);
+  top_category(b, w, s, c);
+  end_line(b);
+}
+
+/* Requests, failures and failure rate of every span, the short windows
+ * first: the answer to "is it broken, and since when?". */
+static void daemon_spans(struct rcw_buf *b, const struct daemon_text *d)
+{
+  struct span_cols w = {strlen("SPAN"), strlen("REQUESTS"), strlen("FAILURES")};
+  for (size_t i = 0; i < d->nspans; i++) {
+    w.label = max_size(w.label, strlen(d->spans[i].label));
+    w.requests = max_size(w.requests, count_cols(d->spans[i].s.requests));
+    w.failures = max_size(w.failures, count_cols(d->spans[i].s.failures));
+  }
+  size_t used = span_used(&w);
+  rcw_buf_puts(b, "\nRequests and failures\n  ");
+  put_cell(b, "SPAN", w.label, false);
+  rcw_buf_printf(b, "  %*s  %*s  FAILED %%  ", (int)w.requests, "REQUESTS", (int)w.failures,
+                 "FAILURES");
+  put_clean(b, "TOP FAILING CATEGORY", used < TEXT_COLS ? TEXT_COLS - used : 0);
+  end_line(b);
+  for (size_t i = 0; i < d->nspans; i++)
+    span_row(b, &w, &d->spans[i], d->c);
+}
+
+/* --- categories and codes ------------------------------------------------ */
+
+static void daemon_details(struct rcw_buf *b, const struct daemon_text *d)
+{
+  const struct rcw_summary *s = &d->focus->s;
+  char heading[2 * NUM_TEXT];
+  snprintf(heading, sizeof(heading), "Categories (%s)", d->focus->label);
+  text_categories(b, heading, s, d->c);
+
+  size_t nfailing = 0;
+  for (size_t i = 0; i < s->ncodes; i++)
+    nfailing += !rcw_catalog_entry(d->c, s->codes[i].entry)->success;
+  struct code_pick p = {s, true, min_size(nfailing, d->r->top_codes ? d->r->top_codes
+                                                                     : DAEMON_TOP_CODES)};
+  rcw_buf_printf(b, "\nTop failing codes (%s", d->focus->label);
+  if (p.n < nfailing)
+    rcw_buf_printf(b, ", %zu of %zu", p.n, nfailing);
+  rcw_buf_puts(b, ")\n");
+  if (p.n == 0)
+    rcw_buf_puts(b, "  none\n");
+  else
+    code_table(b, &p, d->c);
+}
+
+/* --- alerts firing --------------------------------------------------------- */
+
+struct firing_cols {
+  size_t rule, key, window, value, threshold, since;
+};
+
+static void firing_texts(const struct rcw_report *r, const struct rcw_alert *a,
+                         char window[NUM_TEXT], char value[NUM_TEXT], char threshold[NUM_TEXT],
+                         char since[NUM_TEXT])
+{
+  char t[NUM_TEXT];
+  rcw_format_duration(a->window_ms, window, NUM_TEXT);
+  fmt_metric(a, a->value, value);
+  fmt_metric(a, a->threshold, t);
+  snprintf(threshold, NUM_TEXT, "%s %s", a->state == RCW_ALERT_FIRING ? ">" : "<=", t);
+  if (a->state == RCW_ALERT_FIRING)
+    fmt_span(r->generated_at - a->at, since);
+  else
+    snprintf(since, NUM_TEXT, "resolved");
+}
+
+static struct firing_cols firing_widths(const struct rcw_report *r)
+{
+  struct firing_cols w = {strlen("RULE"), strlen("KEY"), strlen("WINDOW"), strlen("VALUE"),
+                          strlen("THRESHOLD"), strlen("FIRING FOR")};
+  for (size_t i = 0; i < r->nalerts; i++) {
+    const struct rcw_alert *a = &r->alerts[i];
+    char window[NUM_TEXT], value[NUM_TEXT], threshold[NUM_TEXT], since[NUM_TEXT];
+    firing_texts(r, a, window, value, threshold, since);
+    w.rule = max_size(w.rule, text_cols(a->rule ? a->rule : ""));
+    w.key = max_size(w.key, text_cols(a->key ? a->key : ""));
+    w.window = max_size(w.window, strlen(window));
+    w.value = max_size(w.value, strlen(value));
+    w.threshold = max_size(w.threshold, strlen(threshold));
+    w.since = max_size(w.since, strlen(since));
+  }
+  w.rule = min_size(w.rule, 20);
+  w.key = min_size(w.key, 16);
+  size_t others = 2 + strlen("SEVERITY") + 2 + 2 + 2 + w.window + 2 + w.value + 2 + w.threshold +
+                  2 + w.since;
+  fit_columns((size_t *const[]){&w.rule, &w.key}, 2, others + w.rule + w.key, 4);
+  return w;
+}
+
+static void firing_row(struct rcw_buf *b, const struct firing_cols *w, const struct rcw_report *r,
+                       const struct rcw_alert *a)
+{
+  char window[NUM_TEXT], value[NUM_TEXT], threshold[NUM_TEXT], since[NUM_TEXT];
+  firing_texts(r, a, window, value, threshold, since);
+  rcw_buf_printf(b, "  %-8s  ", rcw_severity_name(a->severity));
+  put_cell(b, a->rule ? a->rule : "", w->rule, false);
+  rcw_buf_puts(b, "  ");
+  put_cell(b, a->key ? a->key : "", w->key, false);
+  rcw_buf_printf(b, "  %-*s  %*s  %-*s  %s\n", (int)w->window, window, (int)w->value, value,
+                 (int)w->threshold, threshold, since);
+}
+
+static void daemon_alerts(struct rcw_buf *b, const struct rcw_report *r)
+{
+  if (!r->has_alerts)
+    return;
+  rcw_buf_printf(b, "\nAlerts firing (%zu)\n", r->nalerts);
+  if (r->nalerts == 0) {
+    rcw_buf_puts(b, "  none\n");
+    return;
+  }
+  struct firing_cols w = firing_widths(r);
+  rcw_buf_puts(b, "  SEVERITY  ");
+  put_cell(b, "RULE", w.rule, false);
+  rcw_buf_puts(b, "  ");
+  put_cell(b, "KEY", w.key, false);
+  rcw_buf_printf(b, "  %-*s  %*s  %-*s  FIRING FOR\n", (int)w.window, "WINDOW", (int)w.value,
+                 "VALUE", (int)w.threshold, "THRESHOLD");
+  for (size_t i = 0; i < r->nalerts; i++)
+    firing_row(b, &w, r, &r->alerts[i]);
+}
+
+/* --- change since the previous report -------------------------------------- */
+
+/* "+1,308", "-12", "0" */
+static void fmt_delta(uint64_t now, uint64_t before, char *out)
+{
+  char n[NUM_TEXT];
+  fmt_count(now >= before ? now - before : before - now, n);
+  snprintf(out, NUM_TEXT, "%s%s", now > before ? "+" : now < before ? "-" : "", n);
+}
+
+/* A change of a rate in percentage points: "+2.30 pts". */
+static void fmt_points(double now, double before, char *out)
+{
+  double pts = (now - before) * 100.0;
+  if (pts > -0.005 && pts < 0.005)
+    snprintf(out, NUM_TEXT, "0.00 pts");
+  else
+    snprintf(out, NUM_TEXT, "%+.2f pts", pts);
+}
+
+static void change_row(struct rcw_buf *b, const char *label, const char *now, const char *before,
+                       const char *delta, const size_t w[3])
+{
+  rcw_buf_printf(b, "  %-12s  %*s  %*s  %*s\n", label, (int)w[0], now, (int)w[1], before,
+                 (int)w[2], delta);
+}
+
+static void change_totals(struct rcw_buf *b, const struct rcw_summary *now,
+                          const struct rcw_summary *before)
+{
+  char v[3][3][NUM_TEXT]; /* rows requests, failures, rate; columns now, before, change */
+  fmt_count(now->requests, v[0][0]);
+  fmt_count(before->requests, v[0][1]);
+  fmt_delta(now->requests, before->requests, v[0][2]);
+  fmt_count(now->failures, v[1][0]);
+  fmt_count(before->failures, v[1][1]);
+  fmt_delta(now->failures, before->failures, v[1][2]);
+  fmt_pct(now->failure_rate, v[2][0]);
+  fmt_pct(before->failure_rate, v[2][1]);
+  fmt_points(now->failure_rate, before->failure_rate, v[2][2]);
+  size_t w[3] = {strlen("NOW"), strlen("PREVIOUS"), strlen("CHANGE")};
+  for (size_t row = 0; row < 3; row++)
+    for (size_t col = 0; col < 3; col++)
+      w[col] = max_size(w[col], strlen(v[row][col]));
+  change_row(b, "", "NOW", "PREVIOUS", "CHANGE", w);
+  change_row(b, "requests", v[0][0], v[0][1], v[0][2], w);
+  change_row(b, "failures", v[1][0], v[1][1], v[1][2], w);
+  change_row(b, "failure rate", v[2][0], v[2][1], v[2][2], w);
+}
+
+struct growth {
+  uint32_t entry;
+  uint64_t now, before;
+  size_t order; /* in the period's summary: the tie-break */
+};
+
+static int growth_cmp(const void *pa, const void *pb)
+{
+  const struct growth *a = pa, *b = pb;
+  uint64_t da = a->now - a->before, db = b->now - b->before;
+  if (da != db)
+    return da > db ? -1 : 1;
+  return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static uint64_t tally_count(const struct rcw_tally *t, uint32_t entry)
+{
+  return entry < t->nentries ? t->by_entry[entry] : 0;
+}
+
+/* The period's failing codes that were new, or more frequent, than in
+ * the previous period, most grown first.  Returns how many (at most
+ * TOP_CHANGES), or -ENOMEM. */
+static ssize_t growth_list(const struct daemon_text *d, struct growth **out)
+{
+  const struct rcw_summary *s = &d->period->s;
+  struct growth *g = calloc(s->ncodes + 1, sizeof(*g));
+  if (!g)
+    return -ENOMEM;
+  size_t n = 0;
+  for (size_t i = 0; i < s->ncodes; i++) {
+    uint32_t id = s->codes[i].entry;
+    uint64_t before = tally_count(d->r->previous, id);
+    if (!rcw_catalog_entry(d->c, id)->success && s->codes[i].count > before)
+      g[n++] = (struct growth){id, s->codes[i].count, before, i};
+  }
+  qsort(g, n, sizeof(*g), growth_cmp);
+  *out = g;
+  return (ssize_t)min_size(n, TOP_CHANGES);
+}
+
+struct growth_cols {
+  size_t code, category, now, before, change, desc;
+};
+
+static struct growth_cols growth_widths(const struct growth *g, size_t n, const rcw_catalog *c)
+{
+  struct growth_cols w = {strlen("CODE"), strlen("CATEGORY"), strlen("NOW"), strlen("PREVIOUS"),
+                          strlen("CHANGE"), 0};
+  for (size_t i = 0; i < n; i++) {
+    const struct rcw_entry *e = rcw_catalog_entry(c, g[i].entry);
+    char delta[NUM_TEXT];
+    fmt_delta(g[i].now, g[i].before, delta);
+    w.code = max_size(w.code, text_cols(e->code));
+    w.category = max_size(w.category, text_cols(rcw_catalog_category(c, e->category)->name));
+    w.now = max_size(w.now, count_cols(g[i].now));
+    w.before = max_size(w.before, count_cols(g[i].before));
+    w.change = max_size(w.change, strlen(delta));
+  }
+  w.code = min_size(w.code, NAME_COLS_MAX);
+  w.category = min_size(w.category, NAME_COLS_MAX);
+  size_t numbers = 2 + w.now + 2 + w.before + 2 + w.change + 2;
+  fit_columns((size_t *const[]){&w.code, &w.category}, 2,
+              4 + w.code + 2 + w.category + numbers + MIN_DESC_COLS, strlen("CATEGORY"));
+  size_t used = 4 + w.code + 2 + w.category + numbers;
+  w.desc = used < TEXT_COLS ? TEXT_COLS - used : 0;
+  return w;
+}
+
+static void growth_row(struct rcw_buf *b, const struct growth_cols *w, const struct growth *g,
+                       const rcw_catalog *c)
+{
+  const struct rcw_entry *e = rcw_catalog_entry(c, g->entry);
+  char now[NUM_TEXT], before[NUM_TEXT], delta[NUM_TEXT];
+  fmt_count(g->now, now);
+  if (g->before > 0)
+    fmt_count(g->before, before);
+  else
+    snprintf(before, sizeof(before), "new");
+  fmt_delta(g->now, g->before, delta);
+  rcw_buf_puts(b, "    ");
+  put_cell(b, e->code, w->code, false);
+  rcw_buf_puts(b, "  ");
+  put_cell(b, rcw_catalog_category(c, e->category)->name, w->category, false);
+  rcw_buf_printf(b, "  %*s  %*s  %*s  ", (int)w->now, now, (int)w->before, before,
+                 (int)w->change, delta);
+  put_clean(b, e->description, w->desc);
+  rcw_buf_putc(b, '\n');
+}
+
+static int change_codes(struct rcw_buf *b, const struct daemon_text *d)
+{
+  struct growth *g;
+  ssize_t n = growth_list(d, &g);
+  if (n < 0)
+    return (int)n;
+  if (n == 0) {
+    rcw_buf_puts(b, "  no failing code is new or more frequent\n");
+  } else {
+    struct growth_cols w = growth_widths(g, (size_t)n, d->c);
+    rcw_buf_puts(b, "  failing codes new or grown most:\n    ");
+    put_cell(b, "CODE", w.code, false);
+    rcw_buf_puts(b, "  ");
+    put_cell(b, "CATEGORY", w.category, false);
+    rcw_buf_printf(b, "  %*s  %*s  %*s  DESCRIPTION\n", (int)w.now, "NOW", (int)w.before,
+                   "PREVIOUS", (int)w.change, "CHANGE");
+    for (ssize_t i = 0; i < n; i++)
+      growth_row(b, &w, &g[i], d->c);
+  }
+  free(g);
+  return 0;
+}
+
+static int daemon_change(struct rcw_buf *b, const struct daemon_text *d)
+{
+  const struct rcw_report *r = d->r;
+  rcw_buf_puts(b, "\nChange since the previous report\n");
+  if (!r->previous) {
+    rcw_buf_puts(b, "  no previous report to compare with\n");
+    return 0;
+  }
+  struct rcw_summary before;
+  if (rcw_summary_build(&before, r->previous, d->c) < 0)
+    return -ENOMEM;
+  char start[RCW_TIME_TEXT_MAX], end[RCW_TIME_TEXT_MAX], len[NUM_TEXT];
+  rcw_format_time(r->previous_start, start, sizeof(start));
+  rcw_format_time(r->previous_end, end, sizeof(end));
+  fmt_span(r->previous_end - r->previous_start, len);
+  rcw_buf_printf(b, "  previous  %s .. %s (%s)\n", start, end, len);
+  change_totals(b, &d->period->s, &before);
+  rcw_summary_destroy(&before);
+  return change_codes(b, d);
+}
+
+static int text_daemon(const struct rcw_report *r, const rcw_catalog *c, struct rcw_buf *out)
+{
+  struct daemon_text d;
+  int err = daemon_init(&d, r, c);
+  if (err == 0) {
+    daemon_header(out, &d);
+    daemon_spans(out, &d);
+    daemon_details(out, &d);
+    text_unmatched(out, &d.period->s, r);
+    daemon_alerts(out, r);
+    err = daemon_change(out, &d);
+  }
+  if (err == 0)
+    text_sources(out, r);
+  daemon_free(&d);
+  return err;
+}
+
+/* A `scan` report covers one finished input: no windows, no lifetime. */
+static int text_scan(const struct rcw_report *r, const rcw_catalog *c, struct rcw_buf *out)
 {
   struct rcw_tally empty;
   struct rcw_summary s;
@@ -667,12 +1220,18 @@ int rcw_report_text(const struct rcw_report *r, const rcw_catalog *c, struct rcw
     return -ENOMEM;
   text_header(out, r);
   text_totals(out, &s);
-  text_categories(out, &s, c);
+  text_categories(out, "Categories", &s, c);
   text_codes(out, &s, c, r->top_codes);
   text_unmatched(out, &s, r);
   text_alerts(out, r);
-  int err = text_windows(out, r, c);
   text_sources(out, r);
   rcw_summary_destroy(&s);
+  return 0;
+}
+
+int rcw_report_text(const struct rcw_report *r, const rcw_catalog *c, struct rcw_buf *out)
+{
+  bool daemon = r->nwindows > 0 || r->lifetime;
+  int err = daemon ? text_daemon(r, c, out) : text_scan(r, c, out);
   return err < 0 ? err : out->oom ? -ENOMEM : 0;
 }

@@ -51,14 +51,24 @@ struct rcw_report {
   size_t nsources;
   const struct rcw_report_unmatched *unmatched; /* text only: first few */
   size_t nunmatched;
-  size_t top_codes; /* text only: how many codes to list, 0 = 20 */
+  size_t top_codes; /* text only: how many codes to list, 0 = 20 (daemon: 10 failing) */
+  /* The previous report's period, for "what changed" (NULL: none).  Its
+   * entry ids are those of the same catalog as the other tallies.  JSON:
+   * the extension member "previous": {"period", "summary"}. */
+  const struct rcw_tally *previous;
+  int64_t previous_start, previous_end;
 };
 
 /* Append the report as pretty-printed JSON.  0 or -ENOMEM. */
 int rcw_report_json(const struct rcw_report *r, const rcw_catalog *c, struct rcw_buf *out);
-/* Append the report as aligned text: totals and failure rate first, then
- * categories, then the top codes with descriptions, then unmatched lines,
- * then alerts.  0 or -ENOMEM. */
+/* Append the report as aligned text, 80 columns, no colours.  A `scan`
+ * report (no windows, no lifetime): totals and failure rate first, then
+ * categories, the top codes with descriptions, unmatched lines and
+ * alerts.  A daemon report: a table of requests, failures and failure
+ * rate per window, the period and the lifetime first, then categories
+ * and the top failing codes (of the longest window when the period has
+ * few requests), the alerts firing and for how long, and the change
+ * since the previous report.  0 or -ENOMEM. */
 int rcw_report_text(const struct rcw_report *r, const rcw_catalog *c, struct rcw_buf *out);
 
 /* One summary object (CONTRACT §4) into an open JSON writer. */

@@ -19,6 +19,12 @@
  * not written by rcwatch, and each window costs a tally. */
 #define MAX_WINDOWS 64
 #define MAX_SUCCESS_CODES 256
+/* Further meanings of codes a document may list (the embedded catalog
+ * has one, 1306's second): a cap like every count a document controls,
+ * and small, since each is searched linearly. */
+#define MAX_EXTRA_MEANINGS 256
+/* The summary, each window's, the lifetime and the previous period's. */
+#define MAX_SUMMARIES (MAX_WINDOWS + 3)
 
 /* A summary's own figures, checked against its tally once the catalog
  * knows which codes are successes. */
@@ -42,7 +48,7 @@ struct rcw_loaded_report {
   rcw_jdoc *doc; /* alert and source strings point into it */
   char *data;
   size_t len;
-  struct rcw_tally summary, lifetime;
+  struct rcw_tally summary, lifetime, previous;
   struct rcw_tally *window_tallies;
   struct rcw_report_window *windows;
   size_t nwindows;
@@ -58,9 +64,11 @@ struct loader {
   struct rcw_jread_error *err;
   struct entry_votes *votes;
   size_t nvotes;
-  struct summary_check checks[MAX_WINDOWS + 2];
-  char check_where[MAX_WINDOWS + 2][WHERE_MAX];
+  struct summary_check checks[MAX_SUMMARIES];
+  char check_where[MAX_SUMMARIES][WHERE_MAX];
   size_t nchecks;
+  uint32_t extras[MAX_EXTRA_MEANINGS]; /* entries made by another_meaning */
+  size_t nextras;
 };
 
 /* A summary's elements as read, before votes can be cast. */
@@ -241,34 +249,146 @@ static int votes_reserve(struct loader *L, uint32_t id)
   return 0;
 }
 
+/* Whether entry id is the meaning (category, description) a listing
+ * names.  A listing with no description names the code's meaning in that
+ * category, whatever its text. */
+static bool same_meaning(const rcw_catalog *c, uint32_t id, const char *category,
+                         const char *desc)
+{
+  const struct rcw_entry *e = rcw_catalog_entry(c, id);
+  return strcmp(rcw_catalog_category(c, e->category)->name, category) == 0 &&
+         (!desc || strcmp(e->description, desc) == 0);
+}
+
+static int define_failed(struct loader *L, const struct rcw_jval *at, const char *code, int r)
+{
+  if (r == -ENOSPC)
+    return fail(L, at, "too many codes");
+  if (r == -ENOMEM)
+    return fail_oom(L);
+  return fail(L, at, "\"%.40s\" is not a valid code", code);
+}
+
+/* A code listed under a second category or text (1306's two meanings)
+ * gets an entry of its own, so each keeps its counts.  The report does
+ * not say which logged descriptions chose a meaning; its own text is the
+ * best stand-in.  With no text to go by, the counts join the meaning
+ * classify found: totals stay right, the split between the two is lost. */
+static int another_meaning(struct loader *L, const struct rcw_jval *at, const char *code,
+                           const char *category, const char *desc, uint32_t *out)
+{
+  rcw_catalog *c = L->lr->catalog;
+  if (!desc || !*desc)
+    return 0;
+  if (L->nextras == MAX_EXTRA_MEANINGS)
+    return fail(L, at, "more than %d codes listed under several meanings", MAX_EXTRA_MEANINGS);
+  int r = rcw_catalog_add_meaning(c, code, category, desc, desc);
+  if (r < 0)
+    return define_failed(L, at, code, r);
+  uint32_t id = (uint32_t)rcw_catalog_entry_count(c) - 1;
+  if (votes_reserve(L, id) < 0)
+    return -ENOMEM;
+  L->votes[id].seen = true;
+  L->extras[L->nextras++] = id;
+  *out = id;
+  return 0;
+}
+
 /* The entry for a code as the report lists it.  classify finds a code
  * already defined, or makes a new entry that set_code then redefines in
- * place with the report's category and text.
- *
- * A code listed under two categories (1306's two meanings) would need a
- * second entry for one code, which the catalog API cannot make; its
- * counts join the first meaning, so totals stay right and the split
- * between the two categories is lost. */
+ * place with the report's category and text. */
 static int entry_for(struct loader *L, const struct rcw_jval *at, const char *code,
                      const char *category, const char *desc, uint32_t *out)
 {
   rcw_catalog *c = L->lr->catalog;
-  bool is_new;
-  uint32_t id = rcw_catalog_classify(c, code, strlen(code), NULL, 0, &is_new);
+  uint32_t id = rcw_catalog_classify(c, code, strlen(code), desc, desc ? strlen(desc) : 0, NULL);
   if (id == RCW_ENTRY_NONE)
     return fail(L, at, "\"%.40s\" is not a valid code", code);
   if (votes_reserve(L, id) < 0)
     return -ENOMEM;
+  *out = id;
   if (!L->votes[id].seen) {
     int r = rcw_catalog_set_code(c, code, category, desc);
-    if (r == -ENOSPC)
-      return fail(L, at, "too many codes");
     if (r < 0)
-      return r == -ENOMEM ? fail_oom(L) : fail(L, at, "\"%.40s\" is not a valid code", code);
+      return define_failed(L, at, code, r);
     L->votes[id].seen = true;
+    return 0;
   }
-  *out = id;
-  return 0;
+  if (same_meaning(c, id, category, desc))
+    return 0;
+  /* classify went by text, which one meaning's may contain another's. */
+  uint32_t fallback = rcw_catalog_classify(c, code, strlen(code), NULL, 0, NULL);
+  if (same_meaning(c, fallback, category, desc)) {
+    *out = fallback;
+    return 0;
+  }
+  for (size_t i = 0; i < L->nextras; i++) {
+    uint32_t x = L->extras[i];
+    if (strcmp(rcw_catalog_entry(c, x)->code, rcw_catalog_entry(c, id)->code) == 0 &&
+        same_meaning(c, x, category, desc)) {
+      *out = x;
+      return 0;
+    }
+  }
+  return another_meaning(L, at, code, category, desc, out);
+}
+
+/* Two meanings of one code with equal counts are listed in entry id
+ * order, so the loaded catalog must make them in the order the writer's
+ * had, or a re-rendered report would list them the other way round.
+ * Where a summary lists two meanings of a code tied, that is the order:
+ * such pairs get their entries before anything else is read.  Malformed
+ * elements are left for the full reading to report. */
+static bool tied_meanings(const struct rcw_jval *a, const struct rcw_jval *b)
+{
+  const struct rcw_jval *ca = rcw_jval_get(a, "code"), *cb = rcw_jval_get(b, "code");
+  const struct rcw_jval *na = rcw_jval_get(a, "count"), *nb = rcw_jval_get(b, "count");
+  return ca && cb && na && nb && ca->type == RCW_JSTRING && cb->type == RCW_JSTRING &&
+         strcmp(ca->u.str.s, cb->u.str.s) == 0 && na->type == RCW_JNUMBER &&
+         nb->type == RCW_JNUMBER && na->u.num.is_uint && nb->u.num.is_uint &&
+         na->u.num.u == nb->u.num.u;
+}
+
+static int preload_code(struct loader *L, const struct rcw_jval *v)
+{
+  const struct rcw_jval *cat = rcw_jval_get(v, "category"), *desc = rcw_jval_get(v, "description");
+  uint32_t cat_id, id;
+  if (!cat || cat->type != RCW_JSTRING || (desc && desc->type != RCW_JSTRING))
+    return 0;
+  int r = ensure_category(L, cat, cat->u.str.s, &cat_id);
+  if (r == 0)
+    r = entry_for(L, v, rcw_jval_get(v, "code")->u.str.s, cat->u.str.s,
+                  desc ? desc->u.str.s : NULL, &id);
+  return r == -ENOMEM ? r : 0;
+}
+
+static int preload_ties(struct loader *L, const struct rcw_jval *summary)
+{
+  const struct rcw_jval *codes = rcw_jval_get(summary, "codes");
+  int r = 0;
+  for (size_t i = 1; r == 0 && codes && codes->type == RCW_JARRAY && i < codes->u.arr.n; i++) {
+    const struct rcw_jval *a = &codes->u.arr.items[i - 1], *b = &codes->u.arr.items[i];
+    if (tied_meanings(a, b)) {
+      r = preload_code(L, a);
+      if (r == 0)
+        r = preload_code(L, b);
+    }
+  }
+  return r;
+}
+
+static int preload_all_ties(struct loader *L, const struct rcw_jval *root)
+{
+  const struct rcw_jval *windows = rcw_jval_get(root, "windows");
+  int r = preload_ties(L, rcw_jval_get(root, "summary"));
+  for (size_t i = 0; r == 0 && windows && windows->type == RCW_JARRAY && i < windows->u.arr.n;
+       i++)
+    r = preload_ties(L, rcw_jval_get(&windows->u.arr.items[i], "summary"));
+  if (r == 0)
+    r = preload_ties(L, rcw_jval_get(root, "lifetime"));
+  if (r == 0)
+    r = preload_ties(L, rcw_jval_get(rcw_jval_get(root, "previous"), "summary"));
+  return r;
 }
 
 /* --- summaries ------------------------------------------------------------ */
@@ -758,13 +878,38 @@ static int load_summaries(struct loader *L, const struct rcw_jval *root)
   return r;
 }
 
+/* The extension member "previous": the previous report's period. */
+static int load_previous(struct loader *L, const struct rcw_jval *root)
+{
+  struct rcw_loaded_report *lr = L->lr;
+  const struct rcw_jval *prev, *period, *s;
+  int r = get(L, root, "report", "previous", RCW_JOBJECT, false, &prev);
+  if (r < 0 || !prev)
+    return r;
+  r = get(L, prev, "previous", "period", RCW_JOBJECT, true, &period);
+  if (r == 0)
+    r = get_time(L, period, "previous.period", "start", &lr->report.previous_start);
+  if (r == 0)
+    r = get_time(L, period, "previous.period", "end", &lr->report.previous_end);
+  if (r == 0)
+    r = get(L, prev, "previous", "summary", RCW_JOBJECT, true, &s);
+  if (r == 0)
+    r = load_summary(L, s, "previous.summary", &lr->previous);
+  lr->report.previous = &lr->previous;
+  return r;
+}
+
 static int load_root(struct loader *L, const struct rcw_jval *root)
 {
   int r = load_header(L, root);
   if (r == 0)
     r = adopt_severities(L);
   if (r == 0)
+    r = preload_all_ties(L, root);
+  if (r == 0)
     r = load_summaries(L, root);
+  if (r == 0)
+    r = load_previous(L, root);
   if (r == 0)
     r = load_alerts(L, root);
   if (r == 0)
@@ -782,6 +927,7 @@ void rcw_loaded_report_free(rcw_loaded_report *lr)
     return;
   rcw_tally_destroy(&lr->summary);
   rcw_tally_destroy(&lr->lifetime);
+  rcw_tally_destroy(&lr->previous);
   for (size_t i = 0; lr->window_tallies && i < lr->nwindows; i++)
     rcw_tally_destroy(&lr->window_tallies[i]);
   free(lr->window_tallies);

@@ -1,9 +1,11 @@
 """`rcwatch report` on a reports directory and on report files: the newest
 report in text and byte for byte in JSON, a given file, hand-written
-reports with every member, and the errors (CONTRACT §1, §2, §4).
+reports with every member, the daemon's layout, and the errors
+(CONTRACT §1, §2, §4).
 
 Report files are produced by the real `rcwatch scan --format json` on
-generated logs, or written by hand in the CONTRACT §4 shape.
+generated logs, by a real `rcwatch run`, or written by hand in the
+CONTRACT §4 shape.
 """
 import json
 import os
@@ -13,6 +15,8 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+
+from rcwlib import Daemon, kv_line
 
 RCWATCH = os.environ.get("RCWATCH") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "rcwatch")
@@ -67,6 +71,10 @@ def hand_report():
                     "description": "Campaign cap used up"}],
         "sources": [{"name": "issuer-api",
                      "files": [{"path": "/var/log/issuer/app.log", "offset": 987654}]}],
+        # Extension: the previous report's period, for what changed.
+        "previous": {"period": {"start": "2026-12-04T08:00:00.000Z",
+                                "end": "2026-12-04T09:00:00.000Z"},
+                     "summary": summary(1000, 20, 10)},
     }
 
 
@@ -166,15 +174,71 @@ class ReportCommandTest(unittest.TestCase):
         rc, out, err = run("report", "-c", self.conf)
         self.assertEqual((rc, err), (0, ""))
         text = out.decode()
-        self.assertIn("period     2026-12-04T09:00:00.000Z .. 2026-12-04T10:00:00.000Z", text)
-        self.assertRegex(text, r"failure rate +9\.09%")
-        self.assertIn("Alerts (1)", text)
-        self.assertIn("stock-out", text)
-        self.assertRegex(text, r"\n  1m +24 +4 +16\.67%")
+        self.assertIn("period     2026-12-04T09:00:00.000Z .. 2026-12-04T10:00:00.000Z (1h)",
+                      text)
+        self.assertRegex(text, r"\n  this period +1,100 +100 +9\.09%  stock \(70\)\n")
+        self.assertRegex(text, r"\n  last 1m +24 +4 +16\.67%")
         self.assertRegex(text, r"\n  lifetime +125,256 +1,800 ")
+        self.assertIn("Alerts firing (1)", text)
+        # fired at 09:58, reported at 10:00
+        self.assertRegex(text, r"\n  critical  stock-out  stock  5m +8\.30%  > 2\.00% +2m\n")
         self.assertIn("/var/log/issuer/app.log", text)
         # auth is critical in the embedded catalog the default config uses
         self.assertRegex(text, r"\n  auth +30 +30 +2\.73% +critical")
+        # the change against the hour before: 30 of 1,030 failed then
+        change = text[text.index("Change since the previous report"):]
+        self.assertIn("\n  previous  2026-12-04T08:00:00.000Z .. 2026-12-04T09:00:00.000Z (1h)\n",
+                      change)
+        self.assertRegex(change, r"\n  requests +1,100 +1,030 +\+70\n")
+        self.assertRegex(change, r"\n  failures +100 +30 +\+70\n")
+        self.assertRegex(change, r"\n  failure rate +9\.09% +2\.91% +\+6\.18 pts\n")
+        self.assertRegex(change, r"\n    1204 +stock +70 +20 +\+50  Campaign")
+        self.assertRegex(change, r"\n    1001 +auth +30 +10 +\+20  Interface")
+        for line in text.splitlines():
+            self.assertLessEqual(len(line), 80, line)
+
+    def test_daemon_report(self):
+        """The daemon's own report files, rendered by `rcwatch report`."""
+        d = Daemon(self, tmp=os.path.join(self.tmp, "daemon"),
+                   rules="  - name: too-many-failures\n    scope: total\n"
+                         "    metric: failure_rate\n    window: 1m\n    above: 5%\n"
+                         "    min_requests: 10\n",
+                   sinks="    - { type: log }\n")
+        log = os.path.join(d.logdir, "app.log")
+        try:
+            with open(log, "w") as f:
+                f.write("".join([kv_line("-1")] * 90 + [kv_line("1204")] * 10))
+            d.start()
+            d.wait_lines(100)
+            with open(log, "a") as f:
+                f.write("".join([kv_line("1001")] * 20))
+            d.wait_lines(120)
+            rc, out, err = run("report", "-c", d.config)
+            newest = d.report_files()[-1]
+        finally:
+            d.close()
+        self.assertEqual((rc, err), (0, ""))
+        text = out.decode()
+        with open(newest) as f:
+            doc = json.load(f)
+        self.assertRegex(text, r"\n  last 1m +120 +30 +25\.00%  auth \(20\)\n")
+        self.assertRegex(text, r"\n  lifetime +120 +30 +25\.00%  auth \(20\)\n")
+        # the newest period holds few requests: codes come from the longest window
+        self.assertLess(doc["summary"]["requests"], 100)
+        self.assertIn("\nTop failing codes (last 1h)\n", text)
+        self.assertRegex(text, r"\n  1001 +auth +20  Interface Authentication Failed")
+        self.assertRegex(text, r"\n  1204 +stock +10  Campaign has reached")
+        self.assertIn("\nAlerts firing (1)\n", text)
+        self.assertRegex(text, r"\n  warning   too-many-failures  total  1m +25\.00%  > 5\.00% +"
+                               r"\d+(ms|s)\n")
+        self.assertIn("\nChange since the previous report\n", text)
+        if "previous" in doc:
+            self.assertIn("\n  previous  %s .. %s " % (doc["previous"]["period"]["start"],
+                                                      doc["previous"]["period"]["end"]), text)
+        else:
+            self.assertIn("\n  no previous report to compare with\n", text)
+        for line in text.splitlines():
+            self.assertLessEqual(len(line), 80, line)
 
     def test_text_only_directory(self):
         conf = self.write_conf("text.yaml", self.reports, "[text]")

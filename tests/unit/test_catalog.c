@@ -357,6 +357,50 @@ static void test_set_code_replaces_meanings(void **state)
   assert_true(rcw_catalog_entry(c, missing)->replaced);
 }
 
+/* A config or a loaded report can give a code a second meaning, as the
+ * embedded table does for 1306; the first meaning stays the fallback. */
+static void test_add_meaning(void **state)
+{
+  rcw_catalog *c = *state;
+  uint32_t cap = classify(c, "1204", NULL, NULL);
+  size_t before = rcw_catalog_entry_count(c);
+  assert_int_equal(rcw_catalog_add_meaning(c, "1204", "config", "Campaign cap not set up",
+                                           "not set up"), 0);
+  assert_int_equal(rcw_catalog_entry_count(c), before + 1);
+  uint32_t setup = (uint32_t)before;
+  assert_true(rcw_catalog_needs_desc(c, "1204", 4));
+  assert_int_equal(classify(c, "1204", "The cap is NOT SET UP yet", NULL), setup);
+  assert_int_equal(classify(c, "1204", "Campaign has reached its max available.", NULL), cap);
+  assert_int_equal(classify(c, "1204", NULL, NULL), cap);
+  const struct rcw_entry *e = rcw_catalog_entry(c, setup);
+  assert_string_equal(e->code, "1204");
+  assert_string_equal(category_of(c, setup), "config");
+  assert_string_equal(e->description, "Campaign cap not set up");
+  assert_string_equal(e->desc_match, "not set up");
+  assert_true(e->known);
+  assert_false(e->success);
+
+  /* A third meaning of 1306 beside the table's two. */
+  assert_int_equal(rcw_catalog_add_meaning(c, "1306", "platform", "Lock timeout", "lock"), 0);
+  uint32_t lock = (uint32_t)rcw_catalog_entry_count(c) - 1;
+  assert_int_equal(classify(c, "1306", "row lock wait", NULL), lock);
+  assert_string_equal(category_of(c, classify(c, "1306", "same time", NULL)), "concurrency");
+  assert_string_equal(category_of(c, classify(c, "1306", NULL, NULL)), "validation");
+
+  /* Redefining the code drops every further meaning again. */
+  assert_int_equal(rcw_catalog_set_code(c, "1204", "stock", NULL), 0);
+  assert_true(rcw_catalog_entry(c, setup)->replaced);
+  assert_int_equal(classify(c, "1204", "not set up", NULL), cap);
+
+  size_t n = rcw_catalog_entry_count(c);
+  assert_int_equal(rcw_catalog_add_meaning(c, "1204", "stock", "x", ""), -EINVAL);
+  assert_int_equal(rcw_catalog_add_meaning(c, "1204", "stock", "x", NULL), -EINVAL);
+  assert_int_equal(rcw_catalog_add_meaning(c, "12 04", "stock", "x", "y"), -EINVAL);
+  assert_int_equal(rcw_catalog_add_meaning(c, "1204", "no_such", "x", "y"), -ENOENT);
+  assert_int_equal(rcw_catalog_add_meaning(c, "9009", "stock", "x", "y"), -ENOENT);
+  assert_int_equal(rcw_catalog_entry_count(c), n);
+}
+
 static void test_an_unknown_code_defined_later(void **state)
 {
   rcw_catalog *c = *state;
@@ -456,6 +500,7 @@ int main(void)
     T(test_categories),
     T(test_user_merge),
     T(test_set_code_replaces_meanings),
+    T(test_add_meaning),
     T(test_an_unknown_code_defined_later),
     T(test_set_success),
     cmocka_unit_test(test_empty_catalog),

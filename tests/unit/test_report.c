@@ -25,7 +25,7 @@
 
 struct fixture {
   rcw_catalog *cat;
-  struct rcw_tally period, w1m, w1h, lifetime;
+  struct rcw_tally period, w1m, w1h, lifetime, previous;
   struct rcw_buf out;
 };
 
@@ -67,6 +67,18 @@ static void fill_period(struct fixture *f, struct rcw_tally *t, uint64_t scale)
   add_unmatched(t, 40 * scale, 3 * scale, 2 * scale);
 }
 
+/* The hour before: calmer, with fewer stock-outs and none of the new
+ * trouble (the 503s, the web user, 1306, the unknown code). */
+static void fill_previous(struct fixture *f, struct rcw_tally *t)
+{
+  add(f, t, "-1", NULL, 11000);
+  add(f, t, "1204", NULL, 100);
+  add(f, t, "1209", NULL, 160);
+  add(f, t, "1001", NULL, 24);
+  add(f, t, "7101", NULL, 10);
+  add_unmatched(t, 12, 0, 0);
+}
+
 static int setup(void **state)
 {
   static struct fixture f;
@@ -78,6 +90,7 @@ static int setup(void **state)
   rcw_tally_init(&f.w1m);
   rcw_tally_init(&f.w1h);
   rcw_tally_init(&f.lifetime);
+  rcw_tally_init(&f.previous);
   f.out = (struct rcw_buf)RCW_BUF_INIT;
   *state = &f;
   return 0;
@@ -90,6 +103,7 @@ static int teardown(void **state)
   rcw_tally_destroy(&f->w1m);
   rcw_tally_destroy(&f->w1h);
   rcw_tally_destroy(&f->lifetime);
+  rcw_tally_destroy(&f->previous);
   rcw_buf_free(&f->out);
   rcw_catalog_free(f->cat);
   return 0;
@@ -180,6 +194,10 @@ static struct rcw_report run_report(struct fixture *f, struct rcw_report_window 
   r.alerts = alerts;
   r.nalerts = 2;
   r.top_codes = 5;
+  fill_previous(f, &f->previous);
+  r.previous = &f->previous;
+  r.previous_start = T0 - 3600000;
+  r.previous_end = T0;
   return r;
 }
 
@@ -195,6 +213,7 @@ static void test_json_scan(void **state)
   assert_null(strstr(f->out.data, "\"windows\""));
   assert_null(strstr(f->out.data, "\"lifetime\""));
   assert_null(strstr(f->out.data, "\"alerts\""));
+  assert_null(strstr(f->out.data, "\"previous\""));
   assert_non_null(strstr(f->out.data, "\"rcwatch_report\": 1,\n"));
 }
 
@@ -206,7 +225,8 @@ static void test_json_run(void **state)
   assert_int_equal(rcw_report_json(&r, f->cat, &f->out), 0);
   assert_golden("report_run.json", &f->out);
   const char *order[] = {"\"rcwatch_report\"", "\"generated_at\"", "\"period\"", "\"summary\"",
-                         "\"windows\"", "\"lifetime\"", "\"alerts\"", "\"sources\""};
+                         "\"windows\"", "\"lifetime\"", "\"previous\"", "\"alerts\"",
+                         "\"sources\""};
   const char *at = f->out.data;
   for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
     const char *next = strstr(at, order[i]);
@@ -307,7 +327,152 @@ static void test_text_run(void **state)
   assert_int_equal(rcw_report_text(&r, f->cat, &f->out), 0);
   assert_golden("report_run.txt", &f->out);
   assert_fits_terminal(f->out.data);
-  assert_non_null(strstr(f->out.data, "Top codes (5 of 10)"));
+  const char *t = f->out.data;
+  /* The spans first, then what failed, what fires, and what changed. */
+  const char *order[] = {"Requests and failures", "Categories (this period)",
+                         "Top failing codes (this period, 5 of 9)", "Alerts firing (2)",
+                         "Change since the previous report", "Sources"};
+  const char *at = t;
+  for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+    const char *next = strstr(at, order[i]);
+    if (!next)
+      fail_msg("\"%s\" missing or out of order", order[i]);
+    at = next;
+  }
+  assert_non_null(strstr(t, "\n  last 1m           200        10     5.00%  stock (10)\n"));
+  assert_non_null(strstr(t, "\n  lifetime      295,392    14,952     5.06%  stock (10,440)\n"));
+  /* Successes are no failing code. */
+  assert_null(strstr(strstr(t, "Top failing codes"), "Successful"));
+  assert_non_null(strstr(t, "  auth-failures  auth  5m      8.30%  > 2.00%    57m\n"));
+  /* 623/12,308 = 5.06% against 294/11,294 = 2.60% an hour before. */
+  assert_non_null(strstr(t, "\n  requests      12,308    11,294     +1,014\n"));
+  assert_non_null(strstr(t, "\n  failures         623       294       +329\n"));
+  assert_non_null(strstr(t, "\n  failure rate   5.06%     2.60%  +2.46 pts\n"));
+  assert_non_null(strstr(t, "\n    1204      stock         400       100    +300  Campaign"));
+  assert_non_null(strstr(t, "\n    http_503  transport       7       new      +7  HTTP 503"));
+  assert_null(strstr(t, "\n    1209 ")); /* it shrank */
+}
+
+/* A report asked for moments after the previous one: the period has a
+ * handful of requests, so categories and codes come from the longest
+ * window, and the headings say so. */
+static void test_text_run_short_period(void **state)
+{
+  struct fixture *f = *state;
+  struct rcw_report_window windows[2];
+  struct rcw_report r = run_report(f, windows);
+  struct rcw_tally few;
+  rcw_tally_init(&few);
+  add(f, &few, "-1", NULL, 18);
+  add(f, &few, "1001", NULL, 2);
+  r.summary = &few;
+  r.period_start = r.period_end - 4500;
+  assert_int_equal(rcw_report_text(&r, f->cat, &f->out), 0);
+  assert_fits_terminal(f->out.data);
+  const char *t = f->out.data;
+  assert_non_null(strstr(t, "  period     2026-12-04T10:59:55.500Z .. "
+                            "2026-12-04T11:00:00.000Z (4s)\n"));
+  assert_non_null(strstr(t, "\n  this period        20         2    10.00%  auth (2)\n"));
+  assert_non_null(strstr(t, "\nCategories (last 1h)\n"));
+  assert_non_null(strstr(t, "\nTop failing codes (last 1h, 5 of 9)\n"));
+  assert_non_null(strstr(t, "\n  1204      stock         400  Campaign"));
+  /* What changed is still the period against the previous one. */
+  assert_non_null(strstr(t, "\n  failure rate  10.00%     2.60%  +7.40 pts\n"));
+
+  /* With the windows as quiet as the period, the period it is. */
+  rcw_buf_reset(&f->out);
+  windows[1].tally = &few;
+  assert_int_equal(rcw_report_text(&r, f->cat, &f->out), 0);
+  assert_non_null(strstr(f->out.data, "\nTop failing codes (this period)\n"));
+  assert_non_null(strstr(f->out.data, "\n  1001  auth          2  Interface"));
+  rcw_tally_destroy(&few);
+}
+
+/* The daemon's first report: nothing failed yet, nothing fires, nothing
+ * to compare with. */
+static void test_text_run_first_report(void **state)
+{
+  struct fixture *f = *state;
+  add(f, &f->period, "-1", NULL, 5);
+  struct rcw_report_window windows[] = {{60000, &f->period}};
+  struct rcw_report r = {.generated_at = T0, .period_start = T0 - 60000, .period_end = T0,
+                         .summary = &f->period, .windows = windows, .nwindows = 1,
+                         .lifetime = &f->period, .has_alerts = true};
+  assert_int_equal(rcw_report_text(&r, f->cat, &f->out), 0);
+  assert_fits_terminal(f->out.data);
+  const char *t = f->out.data;
+  assert_non_null(strstr(t, "\n  this period         5         0     0.00%  -\n"));
+  assert_non_null(strstr(t, "\nTop failing codes (this period)\n  none\n"));
+  assert_non_null(strstr(t, "\nAlerts firing (0)\n  none\n"));
+  assert_non_null(strstr(t, "\nChange since the previous report\n"
+                            "  no previous report to compare with\n"));
+  assert_null(strstr(t, "Unmatched"));
+  assert_null(strstr(t, "Totals")); /* that is the scan layout */
+}
+
+/* Fewer requests and failures than before: signed the other way. */
+static void test_text_run_change_down(void **state)
+{
+  struct fixture *f = *state;
+  struct rcw_report_window windows[2];
+  struct rcw_report r = run_report(f, windows);
+  r.previous = &f->lifetime; /* 24 times the period, same mix */
+  assert_int_equal(rcw_report_text(&r, f->cat, &f->out), 0);
+  const char *t = f->out.data;
+  assert_non_null(strstr(t, "\n  requests      12,308   295,392  -283,084\n"));
+  assert_non_null(strstr(t, "\n  failures         623    14,952   -14,329\n"));
+  assert_non_null(strstr(t, "\n  failure rate   5.06%     5.06%  0.00 pts\n"));
+  assert_non_null(strstr(t, "\n  no failing code is new or more frequent\n"));
+}
+
+/* How long each alert has fired, in the two largest units. */
+static void test_text_firing_for(void **state)
+{
+  struct fixture *f = *state;
+  static const int64_t ago[] = {999, 45000, 3 * 3600000, 2 * 86400000 + 3 * 3600000 + 300000,
+                                125000, -5000};
+  static const char *const want[] = {"999ms", "45s", "3h", "2d 3h", "2m 5s", "0ms"};
+  struct rcw_alert a[6];
+  for (size_t i = 0; i < 6; i++)
+    a[i] = (struct rcw_alert){T0 - ago[i], RCW_ALERT_FIRING, "r", RCW_SEV_WARNING,
+                              RCW_SCOPE_TOTAL, "total", 60000, RCW_METRIC_COUNT, 5, 1, 9, 5, ""};
+  add(f, &f->period, "-1", NULL, 1);
+  struct rcw_report r = {.generated_at = T0, .summary = &f->period, .lifetime = &f->period,
+                         .has_alerts = true, .alerts = a, .nalerts = 6};
+  assert_int_equal(rcw_report_text(&r, f->cat, &f->out), 0);
+  const char *row = strstr(f->out.data, "FIRING FOR\n");
+  assert_non_null(row);
+  for (size_t i = 0; i < 6; i++) {
+    char line[128];
+    snprintf(line, sizeof(line), "  warning   r     total  1m          5  > 1        %s\n",
+             want[i]);
+    row = strchr(row, '\n') + 1;
+    assert_true(strncmp(row, line, strlen(line)) == 0);
+  }
+}
+
+/* Names as long as a config allows and counts in the hundreds of billions:
+ * the daemon layout still keeps to 80 columns. */
+static void test_text_run_long_names(void **state)
+{
+  struct fixture *f = *state;
+  const char *cat = "a_category_name_as_long_as_a_config_allows_for_sixty_four_bytes_";
+  assert_int_equal(rcw_catalog_set_category(f->cat, cat, "x", RCW_SEV_INFO), 0);
+  assert_int_equal(rcw_catalog_set_code(f->cat, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", cat, "d"), 0);
+  add(f, &f->period, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", NULL, UINT64_C(98765432109));
+  static const struct rcw_alert a[] = {
+    {T0 - 1, RCW_ALERT_FIRING, "a-rule-name-that-goes-on-and-on-and-on", RCW_SEV_CRITICAL,
+     RCW_SCOPE_DIMENSION, "a dimension value \x1b[2J from a log line, long", 86400000,
+     RCW_METRIC_COUNT, 1234567, 1000000, 1, 1, "d"}};
+  struct rcw_report_window windows[] = {{60000, &f->period}};
+  struct rcw_report r = {.generated_at = T0, .summary = &f->period, .windows = windows,
+                         .nwindows = 1, .lifetime = &f->period, .has_alerts = true,
+                         .alerts = a, .nalerts = 1, .previous = &f->previous};
+  assert_int_equal(rcw_report_text(&r, f->cat, &f->out), 0);
+  assert_fits_terminal(f->out.data);
+  assert_non_null(strstr(f->out.data, "98,765,432,109"));
+  assert_non_null(strstr(f->out.data, "  1,234,567  > 1,000,000  "));
+  assert_non_null(strstr(f->out.data, "  a-rule-n...  "));
 }
 
 static void test_text_hostile_strings(void **state)
@@ -358,6 +523,11 @@ int main(void)
     T(test_alert_json),
     T(test_text_scan),
     T(test_text_run),
+    T(test_text_run_short_period),
+    T(test_text_run_first_report),
+    T(test_text_run_change_down),
+    T(test_text_firing_for),
+    T(test_text_run_long_names),
     T(test_text_hostile_strings),
     T(test_text_empty),
   };

@@ -24,7 +24,7 @@
 /* A report as `run` would produce it, over a catalog like a config's. */
 struct original {
   rcw_catalog *cat;
-  struct rcw_tally summary, w1, w5, lifetime;
+  struct rcw_tally summary, w1, w5, lifetime, previous;
   struct rcw_report_window windows[2];
   struct rcw_alert alerts[3];
   struct rcw_report_file files_a[2], files_b[1];
@@ -81,6 +81,14 @@ static void fill_tallies(struct original *o)
   count(&o->w5, code(c, "1001", NULL), 1);
   assert_int_equal(rcw_tally_merge(&o->lifetime, &o->summary), 0);
   count(&o->lifetime, code(c, "7101", NULL), 1000000007);
+
+  count(&o->previous, code(c, "-1", NULL), 900);
+  count(&o->previous, code(c, "1204", NULL), 40);
+  count(&o->previous, code(c, "1306", "Required field missing"), 2);
+  count(&o->previous, code(c, "2000", NULL), 1);
+  count(&o->previous, code(c, "1001", NULL), 1);
+  o->previous.lines_total += 4;
+  o->previous.lines_unmatched = 4;
 }
 
 static void fill_rest(struct original *o)
@@ -106,6 +114,7 @@ static void fill_rest(struct original *o)
     .generated_at = T0 + 17, .period_start = T0 - 3600000, .period_end = T0,
     .summary = &o->summary, .windows = o->windows, .nwindows = 2, .lifetime = &o->lifetime,
     .has_alerts = true, .alerts = o->alerts, .nalerts = 3, .sources = o->sources, .nsources = 2,
+    .previous = &o->previous, .previous_start = T0 - 7200000, .previous_end = T0 - 3600000,
   };
 }
 
@@ -120,6 +129,7 @@ static struct original *original_new(void)
   rcw_tally_init(&o->w1);
   rcw_tally_init(&o->w5);
   rcw_tally_init(&o->lifetime);
+  rcw_tally_init(&o->previous);
   fill_tallies(o);
   fill_rest(o);
   return o;
@@ -131,6 +141,7 @@ static void original_free(struct original *o)
   rcw_tally_destroy(&o->w1);
   rcw_tally_destroy(&o->w5);
   rcw_tally_destroy(&o->lifetime);
+  rcw_tally_destroy(&o->previous);
   rcw_catalog_free(o->cat);
   free(o);
 }
@@ -226,6 +237,9 @@ static void test_round_trip_numbers(void **state)
   }
   assert_non_null(r->lifetime);
   assert_same_summary(o->report.lifetime, o->cat, r->lifetime, c);
+  assert_non_null(r->previous);
+  assert_true(r->previous_start == T0 - 7200000 && r->previous_end == T0 - 3600000);
+  assert_same_summary(o->report.previous, o->cat, r->previous, c);
   assert_true(r->has_alerts);
   assert_int_equal(r->nalerts, 3);
   for (size_t i = 0; i < 3; i++)
@@ -261,6 +275,8 @@ static void test_round_trip_renders(void **state)
   assert_string_equal(json2.data, json.data);
   assert_string_equal(text2.data, text.data);
   assert_non_null(strstr(text.data, "critical")); /* auth's severity made it through */
+  assert_non_null(strstr(text.data, "Change since the previous report"));
+  assert_non_null(strstr(json.data, "\n  \"previous\": {\n    \"period\": {\n"));
   rcw_loaded_report_free(lr);
 
   /* auth mixes a success (2000) with failures: only the catalog in force
@@ -299,6 +315,7 @@ static void test_scan_shape(void **state)
   assert_int_equal(r->nwindows, 0);
   assert_null(r->lifetime);
   assert_false(r->has_alerts);
+  assert_non_null(r->previous); /* not run-only: any report may carry it */
   render(r, rcw_loaded_report_catalog(lr), true, &json2);
   render(r, rcw_loaded_report_catalog(lr), false, &text2);
   assert_string_equal(json2.data, json.data);
@@ -377,30 +394,121 @@ static void test_minimal_and_unknown_members(void **state)
   rcw_catalog_free(conf);
 }
 
-/* 1306 under both of its categories: the counts survive even though a
- * private catalog holds one meaning per code. */
+static void assert_round_trip(const struct rcw_report *rep, const rcw_catalog *cat,
+                              rcw_loaded_report **out)
+{
+  struct rcw_buf json = RCW_BUF_INIT, json2 = RCW_BUF_INIT;
+  struct rcw_buf text = RCW_BUF_INIT, text2 = RCW_BUF_INIT;
+  render(rep, cat, true, &json);
+  render(rep, cat, false, &text);
+  rcw_loaded_report *lr = load_ok(json.data, json.len, cat);
+  render(rcw_loaded_report_get(lr), rcw_loaded_report_catalog(lr), true, &json2);
+  render(rcw_loaded_report_get(lr), rcw_loaded_report_catalog(lr), false, &text2);
+  assert_string_equal(json2.data, json.data);
+  assert_string_equal(text2.data, text.data);
+  rcw_buf_free(&json);
+  rcw_buf_free(&json2);
+  rcw_buf_free(&text);
+  rcw_buf_free(&text2);
+  *out = lr;
+}
+
+/* The loaded entry listed as code in category, and its count. */
+static uint64_t listed(const rcw_loaded_report *lr, const struct rcw_tally *t, const char *code,
+                       const char *category)
+{
+  const rcw_catalog *c = rcw_loaded_report_catalog(lr);
+  uint64_t n = 0;
+  size_t hits = 0;
+  for (uint32_t id = 0; id < rcw_catalog_entry_count(c); id++) {
+    const struct rcw_entry *e = rcw_catalog_entry(c, id);
+    if (strcmp(e->code, code) == 0 &&
+        strcmp(rcw_catalog_category(c, e->category)->name, category) == 0) {
+      n += id < t->nentries ? t->by_entry[id] : 0;
+      hits++;
+    }
+  }
+  assert_int_equal(hits, 1);
+  return n;
+}
+
+/* 1306 under both of its categories keeps both in the loaded report:
+ * each meaning its own entry with its own counts. */
 static void test_code_with_two_meanings(void **state)
 {
   (void)state;
   rcw_catalog *cat = rcw_catalog_new_default();
-  struct rcw_tally t;
+  struct rcw_tally t, prev;
   rcw_tally_init(&t);
+  rcw_tally_init(&prev);
   count(&t, code(cat, "1306", "Another request issued at the same time."), 4);
   count(&t, code(cat, "1306", "Required field missing"), 3);
   count(&t, code(cat, "-1", NULL), 10);
+  count(&prev, code(cat, "1306", "Required field missing"), 6);
   struct rcw_report rep = {.generated_at = T0, .period_start = T0, .period_end = T0,
-                           .summary = &t};
-  struct rcw_buf json = RCW_BUF_INIT;
-  render(&rep, cat, true, &json);
-  rcw_loaded_report *lr = load_ok(json.data, json.len, cat);
-  struct rcw_summary s;
-  assert_int_equal(rcw_summary_build(&s, rcw_loaded_report_get(lr)->summary,
-                                     rcw_loaded_report_catalog(lr)), 0);
-  assert_int_equal(s.requests, 17);
-  assert_int_equal(s.failures, 7);
-  rcw_summary_destroy(&s);
+                           .summary = &t, .previous = &prev};
+  rcw_loaded_report *lr;
+  assert_round_trip(&rep, cat, &lr);
+  const struct rcw_report *r = rcw_loaded_report_get(lr);
+  assert_int_equal(listed(lr, r->summary, "1306", "concurrency"), 4);
+  assert_int_equal(listed(lr, r->summary, "1306", "validation"), 3);
+  assert_int_equal(listed(lr, r->previous, "1306", "validation"), 6);
+  assert_int_equal(listed(lr, r->previous, "1306", "concurrency"), 0);
+  /* The loaded catalog tells the two apart by text, as the embedded one does. */
+  const rcw_catalog *c = rcw_loaded_report_catalog(lr);
+  assert_true(rcw_catalog_needs_desc(c, "1306", 4));
   rcw_loaded_report_free(lr);
-  rcw_buf_free(&json);
+  rcw_tally_destroy(&t);
+  rcw_tally_destroy(&prev);
+  rcw_catalog_free(cat);
+}
+
+/* Two meanings with equal counts are listed in entry id order.  Here the
+ * period lists validation first (it has more) and a window has them tied
+ * (concurrency first): the loaded report must list them the same way. */
+static void test_tied_meanings_keep_their_order(void **state)
+{
+  (void)state;
+  rcw_catalog *cat = rcw_catalog_new_default();
+  struct rcw_tally t, w;
+  rcw_tally_init(&t);
+  rcw_tally_init(&w);
+  count(&t, code(cat, "1306", "Required field missing"), 5);
+  count(&t, code(cat, "1306", "at the same time"), 3);
+  count(&w, code(cat, "1306", "at the same time"), 1);
+  count(&w, code(cat, "1306", "Required field missing"), 1);
+  struct rcw_report_window windows[] = {{60000, &w}};
+  struct rcw_report rep = {.generated_at = T0, .period_start = T0, .period_end = T0,
+                           .summary = &t, .windows = windows, .nwindows = 1, .lifetime = &t};
+  rcw_loaded_report *lr;
+  assert_round_trip(&rep, cat, &lr);
+  rcw_loaded_report_free(lr);
+  rcw_tally_destroy(&t);
+  rcw_tally_destroy(&w);
+  rcw_catalog_free(cat);
+}
+
+/* A meaning whose text is part of another's: finding the one by text
+ * must not take it for the other. */
+static void test_meaning_text_inside_another(void **state)
+{
+  (void)state;
+  rcw_catalog *cat = rcw_catalog_new_default();
+  assert_int_equal(rcw_catalog_add_meaning(cat, "1204", "config", "Campaign has reached",
+                                           "not set up"), 0);
+  struct rcw_tally t;
+  rcw_tally_init(&t);
+  count(&t, code(cat, "1204", NULL), 7);
+  count(&t, code(cat, "1204", "cap not set up"), 2);
+  struct rcw_report_window windows[] = {{60000, &t}};
+  struct rcw_report rep = {.generated_at = T0, .period_start = T0, .period_end = T0,
+                           .summary = &t, .windows = windows, .nwindows = 1};
+  rcw_loaded_report *lr;
+  assert_round_trip(&rep, cat, &lr);
+  const struct rcw_report *r = rcw_loaded_report_get(lr);
+  assert_int_equal(listed(lr, r->windows[0].tally, "1204", "stock"), 7);
+  assert_int_equal(listed(lr, r->windows[0].tally, "1204", "config"), 2);
+  rcw_loaded_report_free(lr);
   rcw_tally_destroy(&t);
   rcw_catalog_free(cat);
 }
@@ -463,6 +571,19 @@ static void test_errors(void **state)
           42, "windows[0].summary: \"lines\" is missing");
   refused(minimal, "\"sources\": []", "\"lifetime\": []", 12, 14,
           "report: \"lifetime\" must be an object, not an array");
+  refused(minimal, "\"sources\": []", "\"previous\": []", 12, 14,
+          "report: \"previous\" must be an object, not an array");
+  refused(minimal, "\"sources\": []", "\"previous\": {\"summary\": {}}", 12, 14,
+          "previous: \"period\" is missing");
+  refused(minimal, "\"sources\": []",
+          "\"previous\": {\"period\": {\"start\": \"2026-12-04T08:00:00.000Z\", \"end\": 3}}",
+          12, 70, "previous.period: \"end\" must be a string");
+  refused(minimal, "\"sources\": []",
+          "\"previous\": {\"period\": {\"start\": \"2026-12-04T08:00:00.000Z\", "
+          "\"end\": \"2026-12-04T09:00:00.000Z\"}, \"summary\": {\"lines\": {\"total\": 0, "
+          "\"matched\": 0, \"unmatched\": 0}, \"requests\": 5, \"failures\": 0, "
+          "\"failure_rate\": 0, \"categories\": [], \"codes\": []}}",
+          12, 110, "previous.summary: \"requests\" is 5 but its codes add up to 0");
   refused(minimal, "\"sources\": []", "\"sources\": [{\"name\": \"s\", \"files\": [{\"path\": 1}]}]",
           12, 47, "sources[0].files[0]: \"path\" must be a string");
   refused(minimal, "\"sources\": []", "\"alerts\": [{\"at\": \"2026-12-04T10:00:00.000Z\", "
@@ -520,6 +641,8 @@ int main(void)
     cmocka_unit_test(test_scan_shape),
     cmocka_unit_test(test_minimal_and_unknown_members),
     cmocka_unit_test(test_code_with_two_meanings),
+    cmocka_unit_test(test_tied_meanings_keep_their_order),
+    cmocka_unit_test(test_meaning_text_inside_another),
     cmocka_unit_test(test_errors),
     cmocka_unit_test(test_files),
   };
