@@ -336,6 +336,7 @@ static void free_daemon(struct rcw_daemon *d)
   rcw_rules_free(d->rules);
   rcw_windows_free(d->windows);
   rcw_daemon_sources_free(d->src, d->nsrc);
+  rcw_tally_destroy(&d->previous);
   rcw_config_free(d->cfg);
   rcw_errlimit_free(&d->errlimit);
   free(d->config_path);

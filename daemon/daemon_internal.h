@@ -59,6 +59,9 @@ struct rcw_daemon {
   bool now_stale;   /* a new callback began: read the clock again */
   int64_t state_started_ms;  /* when the lifetime counts began */
   int64_t period_start_ms;   /* start of the current report period */
+  struct rcw_tally previous; /* the last report's period, for its change */
+  bool has_previous;
+  int64_t previous_start_ms, previous_end_ms;
   bool stopping;
   int exit_code;
 

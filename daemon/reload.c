@@ -7,6 +7,7 @@
 
 #include "daemon_internal.h"
 #include "log.h"
+#include "tallycodec.h"
 
 static struct rcw_config *load_new(struct rcw_daemon *d)
 {
@@ -40,6 +41,21 @@ struct old_state {
   rcw_windows *windows;
   rcw_rules *rules;
 };
+
+/* The previous report's counts move to the new catalog's entries. */
+static int remap_previous(struct rcw_daemon *d, const rcw_catalog *old_catalog)
+{
+  struct rcw_tally t;
+  rcw_tally_init(&t);
+  int r = rcw_tally_remap(&t, d->cfg->catalog, &d->previous, old_catalog);
+  if (r == 0) {
+    rcw_tally_destroy(&d->previous);
+    d->previous = t;
+  } else {
+    rcw_tally_destroy(&t);
+  }
+  return r;
+}
 
 static int adopt(struct rcw_daemon *d, struct old_state *old)
 {
@@ -131,6 +147,8 @@ void rcw_reload(struct rcw_daemon *d)
   }
   rcw_sinks_close(d->sinks, 2000, sinks_closed_cb, NULL);
   d->sinks = sinks;
+  if (d->has_previous && remap_previous(d, old.cfg->catalog) < 0)
+    d->has_previous = false; /* out of memory: the next report has no change */
   reopen_metrics(d, old.cfg);
   release(&old);
   rcw_daemon_arm_timers(d);

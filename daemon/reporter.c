@@ -146,6 +146,9 @@ static int render_and_write(struct rcw_daemon *d, struct report_parts *p)
     .nalerts = p->nalerts,
     .sources = p->sources,
     .nsources = d->nsrc,
+    .previous = d->has_previous ? &d->previous : NULL,
+    .previous_start = d->previous_start_ms,
+    .previous_end = d->previous_end_ms,
   };
   int r = 0;
   if (d->cfg->reports.json)
@@ -155,9 +158,16 @@ static int render_and_write(struct rcw_daemon *d, struct report_parts *p)
   return r;
 }
 
-/* The period's counts join the lifetime counts and a new period begins. */
-static void close_period(struct rcw_daemon *d)
+/* The period's counts join the lifetime counts and a new period begins;
+ * the period just reported is what the next report compares with. */
+static void close_period(struct rcw_daemon *d, struct report_parts *p)
 {
+  struct rcw_tally swap = d->previous;
+  d->previous = p->period;
+  p->period = swap;
+  d->has_previous = true;
+  d->previous_start_ms = d->period_start_ms;
+  d->previous_end_ms = d->now_ms;
   for (size_t i = 0; i < d->nsrc; i++) {
     if (rcw_tally_merge(&d->src[i].lifetime, &d->src[i].period) == 0)
       rcw_tally_reset(&d->src[i].period);
@@ -176,6 +186,8 @@ int rcw_reporter_write(struct rcw_daemon *d, const char *why)
     r = gather_sources(d, &p);
   if (r == 0)
     r = render_and_write(d, &p);
+  if (r == 0)
+    close_period(d, &p);
   free_parts(&p);
   if (r < 0) {
     d->report_failures++;
@@ -185,6 +197,5 @@ int rcw_reporter_write(struct rcw_daemon *d, const char *why)
   }
   d->reports_written++;
   rcw_log_info("wrote the %s report to %s", why, d->cfg->reports.directory);
-  close_period(d);
   return 0;
 }
