@@ -12,9 +12,13 @@
  * successes), and each summary's requests and failures must then agree
  * with its codes.
  *
- * Members a reader does not know are ignored, so a newer rcwatch can add
- * some.  The unmatched-line locations of a `scan` text report are not in
- * the JSON, so they are absent here.  Never logs. */
+ * A code listed under two meanings (1306 as concurrency and as
+ * validation) gets an entry for each, so their counts stay apart.
+ *
+ * The extension member "previous" (the previous report's period) is read
+ * back too.  Members a reader does not know are ignored, so a newer
+ * rcwatch can add some.  The unmatched-line locations of a `scan` text
+ * report are not in the JSON, so they are absent here.  Never logs. */
 #ifndef RCW_REPORT_LOAD_H
 #define RCW_REPORT_LOAD_H
 
