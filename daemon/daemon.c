@@ -113,8 +113,21 @@ static void notify_status(struct rcw_daemon *d)
   size_t firing = 0;
   if (d->rules)
     rcw_rules_firing(d->rules, false, count_cb, &firing);
-  rcw_notify_status("%zu source(s), %" PRIu64 " line(s) (%" PRIu64 " unmatched), "
-                    "%zu alert(s) firing", d->nsrc, lines, unmatched, firing);
+  uint64_t files = 0;
+  for (size_t i = 0; d->tail && i < d->nsrc; i++) {
+    struct rcw_tail_stats st;
+    if (rcw_tail_stats(d->tail, i, &st) == 0)
+      files += st.files;
+  }
+  /* A reload or a restart can move the count back: no negative rate. */
+  int64_t dt = d->now_ms - d->status_ms;
+  double rate = dt > 0 && lines >= d->status_lines
+                    ? (double)(lines - d->status_lines) * 1000.0 / (double)dt : 0.0;
+  d->status_lines = lines;
+  d->status_ms = d->now_ms;
+  rcw_notify_status("%.0f lines/s, %" PRIu64 " file(s) watched, %zu alert(s) firing; "
+                    "%" PRIu64 " line(s) (%" PRIu64 " unmatched) from %zu source(s)",
+                    rate, files, firing, lines, unmatched, d->nsrc);
 }
 
 static void tick_cb(uv_timer_t *t)

@@ -57,6 +57,8 @@ struct rcw_daemon {
 
   int64_t now_ms;   /* wall clock, read once per callback */
   bool now_stale;   /* a new callback began: read the clock again */
+  uint64_t status_lines; /* lines at the last STATUS=, for lines/s */
+  int64_t status_ms;
   int64_t state_started_ms;  /* when the lifetime counts began */
   int64_t period_start_ms;   /* start of the current report period */
   struct rcw_tally previous; /* the last report's period, for its change */

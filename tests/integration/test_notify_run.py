@@ -63,7 +63,10 @@ class NotifyRun(unittest.TestCase):
     def test_lifecycle(self):
         self.start()
         self.until(lambda new: "READY=1" in new)
-        self.until(lambda new: any(m.startswith("STATUS=") for m in new))
+        status = self.until(lambda new: any(m.startswith("STATUS=") for m in new))
+        line = [m for m in status if m.startswith("STATUS=")][0]
+        self.assertRegex(line, r"^STATUS=\d+ lines/s, \d+ file\(s\) watched, \d+ alert\(s\) "
+                               r"firing; \d+ line\(s\) \(\d+ unmatched\) from 1 source\(s\)$")
         self.proc.send_signal(signal.SIGHUP)
         new = self.until(lambda new: "READY=1" in new)
         reloading = [m for m in new if m.startswith("RELOADING=1\n")]
