@@ -108,7 +108,8 @@ static void notify(struct rcw_ingest *in, uint32_t entry, const char *line, size
   struct rcw_event ev = {.entry = entry, .match = m, .line = line, .len = len};
   if ((in->hooks.want & RCW_WANT_TS) && m->ts.ptr) {
     const struct rcw_timefmt *tf = rcw_parser_timefmt(in->parser);
-    ev.has_time = rcw_time_parse(tf, m->ts.ptr, m->ts.len, &ev.time_ms) == 0;
+    ev.has_time =
+        rcw_time_parse_cached(tf, &in->time_cache, m->ts.ptr, m->ts.len, &ev.time_ms) == 0;
   }
   if ((in->hooks.want & RCW_WANT_TS) && !ev.has_time)
     in->bad_times++;

@@ -9,6 +9,7 @@
  * line costs one linear scan.  The tests are the formats' sample lines;
  * the unit tests run them with rcw_parser_run_tests. */
 #include "parser.h"
+#include "parser_internal.h"
 
 #include <string.h>
 
@@ -70,8 +71,7 @@ static struct rcw_field_spec kv_fields[] = {
   {.name = "desc", .regex = "\\bresponseDesc=\"(?<desc>" JSON_STR ")\""},
   {.name = "desc", .regex = "\\bresponseDesc='(?<desc>[^']*+)'"},
   {.name = "desc", .regex = "\\bresponseDesc=(?<desc>[^\\s\"']\\S*+)"},
-  {.name = "ts", .regex = "(?<ts>\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d(?::\\d\\d(?:[.,]\\d++)?+)?+"
-                          "(?:Z|[+-]\\d\\d(?::?\\d\\d)?+)?+)"},
+  {.name = "ts", .regex = RCW_ISO_TS_REGEX},
   {.name = "status", .regex = KV_STATUS},
   {.name = "endpoint", .regex = "\\b(?:endpoint|path)=[\"']?+(?<endpoint>[^\\s\"'?]++)"},
   {.name = "campaign", .regex = "\\bcampaignId=[\"']?+(?<campaign>[^\\s\"']++)"},

@@ -57,6 +57,7 @@ struct pat {
 struct fieldpat {
   struct pat pat;
   enum field_id field;
+  bool iso_at_start; /* RCW_ISO_TS_REGEX: try iso_ts_at_start first */
 };
 
 struct rcw_parser {
@@ -74,6 +75,10 @@ struct rcw_parser {
   pcre2_match_context *mctx;
   pcre2_jit_stack *jit_stack;
   bool jit;
+  /* The last 16 bytes iso_head_at_start accepted: the lines of one minute
+   * share them, and compare faster than they check. */
+  bool iso_head_ok;
+  char iso_head[16];
 };
 
 static bool jit_disabled;
@@ -269,6 +274,7 @@ static void compile_field(struct build *b, size_t i)
            "\"%s\" is not code, status, desc, ts or a listed dimension", name);
   } else if (compile_pat(b, &fp->pat, fs->regex, &fs->loc, w) == 0) {
     fp->field = (enum field_id)f;
+    fp->iso_at_start = f == F_TS && fs->regex && strcmp(fs->regex, RCW_ISO_TS_REGEX) == 0;
     b->p->fp_fields |= 1u << f;
     if (map_groups(b->p, &fp->pat, f) < 0)
       report(b, &fs->loc, fs->loc.column, w, "out of memory");
@@ -520,16 +526,89 @@ static uint32_t wanted(const rcw_parser *p, unsigned want)
   return bits;
 }
 
+static bool digit_at(const char *s, size_t len, size_t i)
+{
+  return i < len && s[i] >= '0' && s[i] <= '9';
+}
+
+static bool digits_at(const char *s, size_t len, size_t i, size_t n)
+{
+  for (size_t k = 0; k < n; k++)
+    if (!digit_at(s, len, i + k))
+      return false;
+  return true;
+}
+
+static bool char_at(const char *s, size_t len, size_t i, char ch)
+{
+  return i < len && s[i] == ch;
+}
+
+#define ISO_HEAD_LEN 16
+
+/* The regex's required part, "\d{4}-\d\d-\d\d[T ]\d\d:\d\d", at 0. */
+static bool iso_head_at_start(rcw_parser *p, const char *s, size_t len)
+{
+  if (len < ISO_HEAD_LEN)
+    return false;
+  if (p->iso_head_ok && memcmp(s, p->iso_head, ISO_HEAD_LEN) == 0)
+    return true;
+  if (!(digits_at(s, len, 0, 4) && s[4] == '-' && digits_at(s, len, 5, 2) && s[7] == '-' &&
+        digits_at(s, len, 8, 2) && (s[10] == 'T' || s[10] == ' ') &&
+        digits_at(s, len, 11, 2) && s[13] == ':' && digits_at(s, len, 14, 2)))
+    return false;
+  memcpy(p->iso_head, s, ISO_HEAD_LEN);
+  p->iso_head_ok = true;
+  return true;
+}
+
+/* The length of RCW_ISO_TS_REGEX's match starting at 0, or 0 when it does
+ * not match there.  Each optional part below is one of the regex's
+ * possessive groups, taken whole when it matches. */
+static size_t iso_ts_at_start(rcw_parser *p, const char *s, size_t len)
+{
+  if (!iso_head_at_start(p, s, len))
+    return 0;
+  size_t n = ISO_HEAD_LEN;
+  if (char_at(s, len, n, ':') && digits_at(s, len, n + 1, 2)) {
+    n += 3;
+    if ((char_at(s, len, n, '.') || char_at(s, len, n, ',')) && digit_at(s, len, n + 1)) {
+      n += 2;
+      while (digit_at(s, len, n))
+        n++;
+    }
+  }
+  if (char_at(s, len, n, 'Z')) {
+    n++;
+  } else if ((char_at(s, len, n, '+') || char_at(s, len, n, '-')) &&
+             digits_at(s, len, n + 1, 2)) {
+    n += 3;
+    /* (?::?\d\d)?+ : a colon counts only with two digits after it. */
+    if (char_at(s, len, n, ':') && digits_at(s, len, n + 1, 2))
+      n += 3;
+    else if (digits_at(s, len, n, 2))
+      n += 2;
+  }
+  return n;
+}
+
 /* Field patterns, in order, for wanted fields the main match left empty. */
 static void fill_fields(rcw_parser *p, const char *line, size_t len, uint32_t need,
                         struct rcw_match *m)
 {
-  for (size_t i = 0; i < p->nfps; i++) {
+  /* need loses a field once it is filled: the loop ends with the last. */
+  for (size_t i = 0; i < p->nfps && need; i++) {
     const struct fieldpat *fp = &p->fps[i];
-    if (!(need & (1u << fp->field)) || slot(m, fp->field)->ptr)
+    struct rcw_field *fl = slot(m, fp->field);
+    if (!(need & (1u << fp->field)))
       continue;
-    if (run(p, &fp->pat, line, len) == RCW_MATCH_OK)
+    size_t n = fl->ptr ? 0 : fp->iso_at_start ? iso_ts_at_start(p, line, len) : 0;
+    if (n)
+      *fl = (struct rcw_field){line, n};
+    else if (!fl->ptr && run(p, &fp->pat, line, len) == RCW_MATCH_OK)
       take(p, &fp->pat, line, (int)fp->field, m);
+    if (fl->ptr)
+      need &= ~(1u << fp->field);
   }
 }
 

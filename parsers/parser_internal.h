@@ -14,6 +14,15 @@ static inline size_t rcw_line_strip_cr(const char *line, size_t len)
   return len > 0 && line[len - 1] == '\r' ? len - 1 : len;
 }
 
+/* The kv parser's ts field: an ISO 8601 time anywhere in the line.  A
+ * field pattern spelled exactly so is first tried, without PCRE2, at the
+ * start of the line, where Logback puts it; matching there is the
+ * leftmost match the regex would find, and its optional parts are all
+ * possessive, so the same span comes out.  Elsewhere the regex runs. */
+#define RCW_ISO_TS_REGEX                                                                   \
+  "(?<ts>\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d(?::\\d\\d(?:[.,]\\d++)?+)?+"                     \
+  "(?:Z|[+-]\\d\\d(?::?\\d\\d)?+)?+)"
+
 struct rcw_diags;
 
 /* Add msg as a diagnostic at loc (column given separately, 0: unknown),
