@@ -19,14 +19,25 @@ enum { C_REQ = 0, C_FAIL = 1, C_FILTER = 2 };
 
 /* One kind of key (total, categories, entries, one dimension's values):
  * for each window a ring [cap][nbuckets][nc] and sums [cap][nc].  Keys
- * are the row numbers; keys past nkeys have all-zero rows. */
+ * are the row numbers; keys past nkeys have all-zero rows.
+ *
+ * The total, categories and entries also keep pending counts [cap][nc]:
+ * events of the bucket that is the head of every window, counted once
+ * instead of once per window, and moved into each window's head bucket
+ * and sum (a flush) before time moves a head or an event goes anywhere
+ * else.  Reads add them, so they are invisible but for the cost: per
+ * event a few adds, per flush the keys touched times the windows. */
 struct table {
   uint32_t nc;
+  bool pends; /* keeps pending counts */
   size_t nkeys;
   size_t cap;
   uint32_t *ring[RCW_MAX_WINDOWS];
   uint64_t *sum[RCW_MAX_WINDOWS];
   unsigned char *seen; /* [cap]: the key has had an event */
+  uint32_t *pend;      /* [cap][nc] */
+  uint32_t *dirty;     /* [cap]: the keys with pending counts */
+  size_t ndirty;
 };
 
 struct window {
@@ -81,6 +92,11 @@ struct rcw_windows {
   struct idlist cats_seen, entries_seen;
   struct dim dims[RCW_WINDOWS_MAX_DIMS];
   size_t ndims;
+  /* Events in [pend_lo, pend_hi) are in the head bucket of every window
+   * and may pend, while the total pending stays below pend_room, what
+   * the fullest head bucket can still take. */
+  int64_t pend_lo, pend_hi;
+  uint32_t pend_room;
 };
 
 /* --- time ---------------------------------------------------------------- */
@@ -116,10 +132,11 @@ static void window_shape(struct window *win, int64_t span)
 
 /* --- tables -------------------------------------------------------------- */
 
-static void table_init(struct table *t, uint32_t nc)
+static void table_init(struct table *t, uint32_t nc, bool pends)
 {
   memset(t, 0, sizeof(*t));
   t->nc = nc;
+  t->pends = pends;
 }
 
 static void table_free(struct table *t)
@@ -129,7 +146,9 @@ static void table_free(struct table *t)
     free(t->sum[i]);
   }
   free(t->seen);
-  table_init(t, t->nc);
+  free(t->pend);
+  free(t->dirty);
+  table_init(t, t->nc, t->pends);
 }
 
 static void *grow_zeroed(void *p, size_t old_bytes, size_t new_bytes)
@@ -163,6 +182,16 @@ static int table_reserve(struct table *t, const rcw_windows *w, size_t nkeys)
   if (!seen)
     return -ENOMEM;
   t->seen = seen;
+  if (t->pends) {
+    uint32_t *pend = grow_zeroed(t->pend, t->cap * t->nc * 4, cap * t->nc * 4);
+    if (!pend)
+      return -ENOMEM;
+    t->pend = pend;
+    uint32_t *dirty = realloc(t->dirty, cap * sizeof(*dirty));
+    if (!dirty)
+      return -ENOMEM;
+    t->dirty = dirty;
+  }
   t->cap = cap;
   return 0;
 }
@@ -225,7 +254,42 @@ static inline void table_bump(struct table *t, const struct window *win, size_t 
 
 static uint64_t table_sum(const struct table *t, size_t i, size_t key, uint32_t c)
 {
-  return key < t->nkeys ? t->sum[i][key * t->nc + c] : 0;
+  if (key >= t->nkeys)
+    return 0;
+  uint64_t n = t->sum[i][key * t->nc + c];
+  return t->pend ? n + t->pend[key * t->nc + c] : n;
+}
+
+/* One event into the pending counts of key. */
+static inline void table_pend(struct table *t, size_t key, uint32_t failure)
+{
+  uint32_t *p = t->pend + key * t->nc;
+  if (p[C_REQ] == 0)
+    t->dirty[t->ndirty++] = (uint32_t)key;
+  p[C_REQ]++;
+  if (t->nc > 1)
+    p[C_FAIL] += failure;
+}
+
+/* Pending counts into each window's head bucket and sum. */
+static void table_flush(struct table *t, const rcw_windows *w)
+{
+  for (size_t k = 0; k < t->ndirty; k++) {
+    size_t key = t->dirty[k];
+    uint32_t *p = t->pend + key * t->nc;
+    for (size_t i = 0; i < w->nwin; i++)
+      table_add(t, &w->win[i], i, key, w->win[i].head_slot, p);
+    memset(p, 0, t->nc * sizeof(*p));
+  }
+  t->ndirty = 0;
+}
+
+/* A bucket's counter as the rings would hold it after a flush. */
+static uint32_t table_cell_value(const struct table *t, const struct window *win, size_t i,
+                                 size_t key, uint32_t slot, uint32_t c)
+{
+  uint32_t v = table_cell(t, win, i, key, slot)[c];
+  return t->pend && slot == win->head_slot ? v + t->pend[key * t->nc + c] : v;
 }
 
 static void table_reset(struct table *t, const rcw_windows *w)
@@ -234,12 +298,15 @@ static void table_reset(struct table *t, const rcw_windows *w)
     table_clear_window(t, &w->win[i], i);
   if (t->seen)
     memset(t->seen, 0, t->cap);
+  if (t->pend)
+    memset(t->pend, 0, t->cap * t->nc * sizeof(*t->pend));
+  t->ndirty = 0;
   t->nkeys = 0;
 }
 
 static size_t table_memory(const struct table *t, const rcw_windows *w)
 {
-  size_t bytes = t->cap;
+  size_t bytes = t->cap + (t->pends ? t->cap * (t->nc + 1) * 4 : 0);
   for (size_t i = 0; i < w->nwin; i++)
     bytes += t->cap * t->nc * ((size_t)w->win[i].n * 4 + 8);
   return bytes;
@@ -262,10 +329,8 @@ static int idlist_push(struct idlist *l, uint32_t id)
 }
 
 /* Make key a row of t, noting it in order when first seen. */
-static int key_touch(rcw_windows *w, struct table *t, struct idlist *order, uint32_t key)
+static int key_add(rcw_windows *w, struct table *t, struct idlist *order, uint32_t key)
 {
-  if (key < t->nkeys && t->seen[key])
-    return 0;
   if (table_reserve(t, w, (size_t)key + 1) < 0)
     return -ENOMEM;
   if (t->seen[key])
@@ -276,6 +341,14 @@ static int key_touch(rcw_windows *w, struct table *t, struct idlist *order, uint
   if (t->nkeys <= key)
     t->nkeys = (size_t)key + 1;
   return 0;
+}
+
+/* key_add, inline for the keys nearly every event has seen before. */
+static inline int key_touch(rcw_windows *w, struct table *t, struct idlist *order, uint32_t key)
+{
+  if (key < t->nkeys && t->seen[key])
+    return 0;
+  return key_add(w, t, order, key);
 }
 
 /* --- dimension values ---------------------------------------------------- */
@@ -442,7 +515,7 @@ static int dim_add(rcw_windows *w, const char *name)
   struct dim *d = &w->dims[w->ndims];
   memset(d, 0, sizeof(*d));
   d->other = -1;
-  table_init(&d->t, C_FILTER);
+  table_init(&d->t, C_FILTER, false);
   if (!(d->name = strdup(name)))
     return -ENOMEM;
   return (int)w->ndims++;
@@ -574,6 +647,9 @@ static void windows_clear_time(rcw_windows *w)
     set_head(&w->win[i], 0);
     w->win[i].late = 0;
   }
+  w->pend_lo = INT64_MAX;
+  w->pend_hi = INT64_MIN;
+  w->pend_room = 0;
 }
 
 int rcw_windows_new(const struct rcw_windows_spec *spec, rcw_windows **out)
@@ -582,9 +658,9 @@ int rcw_windows_new(const struct rcw_windows_spec *spec, rcw_windows **out)
   if (!w)
     return -ENOMEM;
   w->max_values = spec->dimension_values ? spec->dimension_values : DEFAULT_VALUES;
-  table_init(&w->total, C_FILTER);
-  table_init(&w->cats, C_FILTER);
-  table_init(&w->entries, 1);
+  table_init(&w->total, C_FILTER, true);
+  table_init(&w->cats, C_FILTER, true);
+  table_init(&w->entries, 1, true);
   int r = windows_from_spec(w, spec);
   if (r == 0)
     r = dims_from_spec(w, spec);
@@ -629,6 +705,37 @@ void rcw_windows_reset(rcw_windows *w)
 
 /* --- moving time --------------------------------------------------------- */
 
+/* After the heads or the head buckets changed (nothing pending): where
+ * events may pend and how many. */
+static void pending_rearm(rcw_windows *w)
+{
+  w->pend_lo = INT64_MIN;
+  w->pend_hi = INT64_MAX;
+  w->pend_room = UINT32_MAX;
+  for (size_t i = 0; i < w->nwin; i++) {
+    const struct window *win = &w->win[i];
+    uint32_t room = UINT32_MAX - *table_cell(&w->total, win, i, 0, win->head_slot);
+    if (win->head_start > w->pend_lo)
+      w->pend_lo = win->head_start;
+    if (win->head_start + win->bucket < w->pend_hi)
+      w->pend_hi = win->head_start + win->bucket;
+    if (room < w->pend_room)
+      w->pend_room = room;
+  }
+  if (!w->started)
+    w->pend_lo = INT64_MAX; /* the first event sets the heads */
+}
+
+static void pending_flush(rcw_windows *w)
+{
+  if (w->total.ndirty == 0)
+    return;
+  table_flush(&w->total, w);
+  table_flush(&w->cats, w);
+  table_flush(&w->entries, w);
+  pending_rearm(w);
+}
+
 static void clear_slot_all(rcw_windows *w, size_t i, uint32_t slot)
 {
   table_clear_slot(&w->total, &w->win[i], i, slot);
@@ -669,13 +776,18 @@ void rcw_windows_advance(rcw_windows *w, int64_t t)
     w->now = t;
     for (size_t i = 0; i < w->nwin; i++)
       set_head(&w->win[i], floor_div(t, w->win[i].bucket));
+    pending_rearm(w);
     return;
   }
   if (t <= w->now)
     return;
+  w->now = t;
+  if (t < w->pend_hi)
+    return; /* still in every head bucket */
+  pending_flush(w);
   for (size_t i = 0; i < w->nwin; i++)
     window_advance(w, i, t);
-  w->now = t;
+  pending_rearm(w);
 }
 
 /* --- adding -------------------------------------------------------------- */
@@ -686,7 +798,7 @@ static int dims_intern(rcw_windows *w, const struct rcw_win_event *ev, int64_t *
 {
   for (size_t d = 0; d < w->ndims; d++)
     keys[d] = -1;
-  for (size_t i = 0; i < ev->ndims; i++) {
+  for (size_t i = 0; w->ndims && i < ev->ndims; i++) {
     int d = ev->dim_index ? ev->dim_index[i] : (int)i;
     const struct rcw_field *f = &ev->dims[i];
     if (d < 0 || (size_t)d >= w->ndims || !f->ptr || f->len == 0)
@@ -754,8 +866,19 @@ int rcw_windows_add(rcw_windows *w, const struct rcw_win_event *ev)
   rcw_windows_advance(w, ev->time_ms);
   if (ev->time_ms > w->latest)
     w->latest = ev->time_ms;
+  /* After the advance, time_ms < pend_hi. */
+  if (ev->time_ms >= w->pend_lo && w->total.pend[C_REQ] < w->pend_room) {
+    table_pend(&w->total, 0, ev->failure);
+    table_pend(&w->cats, ev->category, ev->failure);
+    table_pend(&w->entries, ev->entry, ev->failure);
+    for (size_t i = 0; w->ndims && i < w->nwin; i++)
+      add_dims(w, i, w->win[i].head_slot, ev, keys);
+    return 0;
+  }
+  pending_flush(w);
   for (size_t i = 0; i < w->nwin; i++)
     add_window(w, i, ev, keys);
+  pending_rearm(w);
   return 0;
 }
 
@@ -979,9 +1102,9 @@ static void save_ring(const struct table *t, const rcw_windows *w, size_t key,
   for (size_t i = 0; i < w->nwin; i++) {
     const struct window *win = &w->win[i];
     for (uint32_t j = 0; j < win->n; j++) {
-      const uint32_t *cell = table_cell(t, win, i, key, slot_of(win, win->head - win->n + 1 + j));
+      uint32_t slot = slot_of(win, win->head - win->n + 1 + j);
       for (uint32_t c = 0; c < t->nc; c++)
-        rcw_blob_put_uvar(out, cell[c]);
+        rcw_blob_put_uvar(out, table_cell_value(t, win, i, key, slot, c));
     }
   }
 }
@@ -1313,6 +1436,8 @@ static int load_pass(struct loader *ld, const void *p, size_t n)
       return ld->err ? ld->err : -EINVAL;
   if (ld->err)
     return ld->err;
+  if (ld->apply)
+    pending_rearm(ld->w);
   return rcw_blob_ok(&ld->r) ? 0 : -EINVAL;
 }
 
