@@ -33,10 +33,11 @@
  * rule "stock failures per campaign" reads them.  Filters are taken from
  * the rules when the windows are made.
  *
- * Memory: for each window, (4 * N + 8) bytes per counter, and counters
- * are 2 for the total, 2 per category, 1 per entry and (2 + filters) per
- * dimension value.  Arrays grow by doubling, so up to twice that while
- * keys are still being added.
+ * Memory: for each window, (4 * N + 8) bytes per counter, plus 4 bytes
+ * per counter and 4 per key for the counts pending in the current bucket;
+ * counters are 2 for the total, 2 per category, 1 per entry and
+ * (2 + filters) per dimension value.  Arrays grow by doubling, so up to
+ * twice that while keys are still being added.
  *
  * Not thread-safe.  Never logs, never exits. */
 #ifndef RCW_WINDOWS_H
