@@ -37,6 +37,7 @@ class PrometheusTest(unittest.TestCase):
         if self.prom:
             self.prom.terminate()
             self.prom.wait(timeout=10)
+            self.prom_log.close()
         shutil.rmtree(self.d.tmp, ignore_errors=True)
         shutil.rmtree(self.prom_dir, ignore_errors=True)
 
@@ -48,7 +49,7 @@ class PrometheusTest(unittest.TestCase):
                     "scrape_configs:\n  - job_name: rcwatch\n"
                     "    static_configs:\n      - targets: ['127.0.0.1:%d']\n"
                     % self.metrics_port)
-        log = open(os.path.join(self.prom_dir, "prometheus.log"), "wb")
+        self.prom_log = log = open(os.path.join(self.prom_dir, "prometheus.log"), "wb")
         self.prom = subprocess.Popen(
             ["prometheus", "--config.file=" + conf,
              "--storage.tsdb.path=" + os.path.join(self.prom_dir, "data"),
