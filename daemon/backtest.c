@@ -22,7 +22,17 @@ struct rcw_backtest {
   struct rcw_alert *alerts; /* copies: strings owned here */
   size_t nalerts, cap;
   uint64_t untimed, errors, alerts_dropped;
+  /* Per catalog entry, what an event needs of it, so the catalog is not
+   * consulted per event: bit 0 known, bit 1 failure, category above. */
+  uint32_t *kinds;
+  size_t nkinds;
 };
+
+#define KIND_KNOWN 1u /* so that a known kind is never 0 */
+#define KIND_FAILURE 2u
+#define KIND_SHIFT 2
+/* Entries ids are dense and few; past this the catalog is asked directly. */
+#define BACKTEST_KINDS_MAX 65536
 
 static char *dup_or_null(const char *s)
 {
@@ -101,6 +111,7 @@ void rcw_backtest_free(rcw_backtest *bt)
     free((char *)bt->alerts[i].description);
   }
   free(bt->alerts);
+  free(bt->kinds);
   rcw_rules_free(bt->rules);
   rcw_windows_free(bt->windows);
   free(bt);
@@ -121,31 +132,81 @@ unsigned rcw_backtest_want(const rcw_backtest *bt)
   return RCW_WANT_TS | (rcw_windows_dimension_count(bt->windows) ? RCW_WANT_DIMS : 0);
 }
 
+static uint32_t kind_of(const struct rcw_entry *e)
+{
+  return KIND_KNOWN | (e->success ? 0 : KIND_FAILURE) | e->category << KIND_SHIFT;
+}
+
+/* The kind of entry the first time it is seen, 0 when the catalog has no
+ * such entry or it does not fit.  An entry's category and success never
+ * change once it exists, so they are read from the catalog once.  Out of
+ * line, like new_second: the per-event path stays small. */
+__attribute__((noinline)) static uint32_t learn_kind(rcw_backtest *bt, uint32_t entry)
+{
+  const struct rcw_entry *e = rcw_catalog_entry(bt->cfg->catalog, entry);
+  if (!e || e->category >= UINT32_MAX >> KIND_SHIFT || entry >= BACKTEST_KINDS_MAX)
+    return 0;
+  if (entry >= bt->nkinds) {
+    size_t n = bt->nkinds ? bt->nkinds : 64;
+    while (n <= entry)
+      n *= 2;
+    uint32_t *k = realloc(bt->kinds, n * sizeof(*k));
+    if (!k)
+      return 0;
+    memset(k + bt->nkinds, 0, (n - bt->nkinds) * sizeof(*k));
+    bt->kinds = k;
+    bt->nkinds = n;
+  }
+  return bt->kinds[entry] = kind_of(e);
+}
+
+/* Everything before the second of t is final: evaluate it, once per
+ * second (most events share their second with the one before). */
+__attribute__((noinline)) static void new_second(rcw_backtest *bt, int64_t t)
+{
+  int64_t second_start = t - ((t % 1000) + 1000) % 1000;
+  if (!bt->have_time || second_start != bt->second) {
+    if (rcw_rules_evaluate_through(bt->rules, second_start - 1, emit_cb, bt) < 0)
+      bt->errors++;
+    bt->second = second_start;
+  }
+}
+
+/* An event the kinds cannot describe: straight from the catalog. */
+__attribute__((noinline)) static bool event_from_catalog(rcw_backtest *bt, uint32_t entry,
+                                                         struct rcw_win_event *we)
+{
+  const struct rcw_entry *e = rcw_catalog_entry(bt->cfg->catalog, entry);
+  if (!e)
+    return false;
+  we->category = e->category;
+  we->failure = !e->success;
+  return true;
+}
+
 void rcw_backtest_event_cb(void *ctx, const struct rcw_event *ev)
 {
   rcw_backtest *bt = ctx;
-  const struct rcw_entry *e = rcw_catalog_entry(bt->cfg->catalog, ev->entry);
-  if (!e)
-    return;
+  uint32_t kind = ev->entry < bt->nkinds ? bt->kinds[ev->entry] : 0;
+  if (!kind)
+    kind = learn_kind(bt, ev->entry);
   int64_t t = ev->has_time ? ev->time_ms : bt->last_ms;
+  struct rcw_win_event we = {
+    .time_ms = t, .entry = ev->entry, .category = kind >> KIND_SHIFT,
+    .failure = (kind & KIND_FAILURE) != 0, .dims = ev->match ? ev->match->dims : NULL,
+    .dim_index = bt->dim_map, .ndims = bt->ndims,
+  };
+  if (!kind && !event_from_catalog(bt, ev->entry, &we))
+    return;
   if (!ev->has_time)
     bt->untimed++;
   if (ev->has_time && (!bt->have_time || t > bt->last_ms)) {
-    /* Everything before this event's second is final: evaluate it, once
-     * per second (most events share their second with the one before). */
-    int64_t second_start = t - ((t % 1000) + 1000) % 1000;
-    if (!bt->have_time || second_start != bt->second) {
-      if (rcw_rules_evaluate_through(bt->rules, second_start - 1, emit_cb, bt) < 0)
-        bt->errors++;
-      bt->second = second_start;
-    }
+    /* t > last_ms >= second: within 1000 ms it is still that second. */
+    if (!bt->have_time || t - bt->second >= 1000)
+      new_second(bt, t);
     bt->last_ms = t;
     bt->have_time = true;
   }
-  struct rcw_win_event we = {
-    .time_ms = t, .entry = ev->entry, .category = e->category, .failure = !e->success,
-    .dims = ev->match ? ev->match->dims : NULL, .dim_index = bt->dim_map, .ndims = bt->ndims,
-  };
   if (rcw_windows_add(bt->windows, &we) < 0)
     bt->errors++;
 }

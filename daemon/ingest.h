@@ -81,7 +81,7 @@ struct rcw_ingest {
    * several.  Saves asking the catalog twice per line (meanings, then
    * entry) for the codes nearly every line carries. */
   uint8_t meanings[RCW_INGEST_MEANINGS_CACHED];
-  /* The minute of the last event time read (RCW_WANT_TS). */
+  /* The minute and second of the last event time read (RCW_WANT_TS). */
   struct rcw_time_cache time_cache;
 };
 

@@ -851,7 +851,35 @@ static void add_window(rcw_windows *w, size_t i, const struct rcw_win_event *ev,
   add_dims(w, i, slot, ev, keys);
 }
 
-int rcw_windows_add(rcw_windows *w, const struct rcw_win_event *ev)
+static inline bool key_seen(const struct table *t, uint32_t key)
+{
+  return key < t->nkeys && t->seen[key];
+}
+
+/* Nearly every event: no dimensions, keys seen before, a time inside
+ * every head bucket and room to pend.  Exactly what the general path
+ * below does for such an event, without its set-up. */
+static inline bool add_pending_fast(rcw_windows *w, const struct rcw_win_event *ev)
+{
+  int64_t t = ev->time_ms;
+  if (w->ndims || !w->started || t < w->pend_lo || t >= w->pend_hi ||
+      w->total.pend[C_REQ] >= w->pend_room || !key_seen(&w->entries, ev->entry) ||
+      !key_seen(&w->cats, ev->category))
+    return false;
+  if (t > w->now)
+    w->now = t;
+  if (t > w->latest)
+    w->latest = t;
+  table_pend(&w->total, 0, ev->failure);
+  table_pend(&w->cats, ev->category, ev->failure);
+  table_pend(&w->entries, ev->entry, ev->failure);
+  return true;
+}
+
+/* Out of line: inlined, its stack frame and saved registers would be
+ * paid by every event, fast path included. */
+__attribute__((noinline)) static int add_general(rcw_windows *w,
+                                                 const struct rcw_win_event *ev)
 {
   int64_t keys[RCW_WINDOWS_MAX_DIMS];
   bool overflow[RCW_WINDOWS_MAX_DIMS] = {false};
@@ -863,7 +891,13 @@ int rcw_windows_add(rcw_windows *w, const struct rcw_win_event *ev)
     return -ENOMEM;
   for (size_t d = 0; d < w->ndims; d++)
     w->dims[d].overflow += overflow[d];
-  rcw_windows_advance(w, ev->time_ms);
+  /* rcw_windows_advance's common case, inline: inside every head bucket. */
+  if (w->started && ev->time_ms < w->pend_hi) {
+    if (ev->time_ms > w->now)
+      w->now = ev->time_ms;
+  } else {
+    rcw_windows_advance(w, ev->time_ms);
+  }
   if (ev->time_ms > w->latest)
     w->latest = ev->time_ms;
   /* After the advance, time_ms < pend_hi. */
@@ -880,6 +914,13 @@ int rcw_windows_add(rcw_windows *w, const struct rcw_win_event *ev)
     add_window(w, i, ev, keys);
   pending_rearm(w);
   return 0;
+}
+
+int rcw_windows_add(rcw_windows *w, const struct rcw_win_event *ev)
+{
+  if (add_pending_fast(w, ev))
+    return 0;
+  return add_general(w, ev);
 }
 
 /* --- shape and reads ----------------------------------------------------- */

@@ -58,7 +58,10 @@ struct fieldpat {
   struct pat pat;
   enum field_id field;
   bool iso_at_start; /* RCW_ISO_TS_REGEX: try iso_ts_at_start first */
+  size_t next; /* the next field pattern of the same field, or NO_FP */
 };
+
+#define NO_FP SIZE_MAX
 
 struct rcw_parser {
   char *name;
@@ -70,6 +73,10 @@ struct rcw_parser {
   struct fieldpat *fps;
   size_t nfps;
   uint32_t fp_fields; /* bit per field that has a field pattern */
+  /* Each field's first field pattern (NO_FP: none): a line needing one
+   * field tries only that field's patterns. */
+  size_t fp_first[NFIELDS];
+  bool ts_at_start; /* ts's first field pattern is RCW_ISO_TS_REGEX */
   pcre2_match_data *md;
   const PCRE2_SIZE *ovector; /* md's, fixed for its lifetime */
   pcre2_match_context *mctx;
@@ -378,6 +385,24 @@ static int setup_matching(rcw_parser *p)
   return 0;
 }
 
+/* Chain the field patterns of each field, in their order. */
+static void link_fields(rcw_parser *p)
+{
+  size_t last[NFIELDS];
+  for (size_t f = 0; f < NFIELDS; f++)
+    p->fp_first[f] = last[f] = NO_FP;
+  for (size_t i = 0; i < p->nfps; i++) {
+    struct fieldpat *fp = &p->fps[i];
+    fp->next = NO_FP;
+    if (last[fp->field] == NO_FP)
+      p->fp_first[fp->field] = i;
+    else
+      p->fps[last[fp->field]].next = i;
+    last[fp->field] = i;
+  }
+  p->ts_at_start = p->fp_first[F_TS] != NO_FP && p->fps[p->fp_first[F_TS]].iso_at_start;
+}
+
 rcw_parser *rcw_parser_compile(const struct rcw_parser_spec *spec, struct rcw_diags *d)
 {
   rcw_parser *p = calloc(1, sizeof(*p));
@@ -394,6 +419,7 @@ rcw_parser *rcw_parser_compile(const struct rcw_parser_spec *spec, struct rcw_di
     goto fail;
   if (setup_matching(p) < 0)
     goto nomem;
+  link_fields(p);
   return p;
 nomem:
   report(&b, &spec->loc, spec->loc.column, "", "out of memory");
@@ -562,6 +588,28 @@ static bool iso_head_at_start(rcw_parser *p, const char *s, size_t len)
   return true;
 }
 
+static bool is_digit_char(char ch)
+{
+  return ch >= '0' && ch <= '9';
+}
+
+/* After the head, the shape most lines have, ":SS,mmm" followed by
+ * neither a digit nor an offset: checked with one bound for all bytes.
+ * The span the general reading below would give, or 0. */
+static size_t iso_common_span(const char *s, size_t len)
+{
+  if (len < ISO_HEAD_LEN + 8)
+    return 0;
+  const char *t = s + ISO_HEAD_LEN;
+  if (t[0] != ':' || !is_digit_char(t[1]) || !is_digit_char(t[2]) ||
+      (t[3] != '.' && t[3] != ',') || !is_digit_char(t[4]) || !is_digit_char(t[5]) ||
+      !is_digit_char(t[6]))
+    return 0;
+  if (is_digit_char(t[7]) || t[7] == 'Z' || t[7] == '+' || t[7] == '-')
+    return 0;
+  return ISO_HEAD_LEN + 7;
+}
+
 /* The length of RCW_ISO_TS_REGEX's match starting at 0, or 0 when it does
  * not match there.  Each optional part below is one of the regex's
  * possessive groups, taken whole when it matches. */
@@ -569,7 +617,10 @@ static size_t iso_ts_at_start(rcw_parser *p, const char *s, size_t len)
 {
   if (!iso_head_at_start(p, s, len))
     return 0;
-  size_t n = ISO_HEAD_LEN;
+  size_t n = iso_common_span(s, len);
+  if (n)
+    return n;
+  n = ISO_HEAD_LEN;
   if (char_at(s, len, n, ':') && digits_at(s, len, n + 1, 2)) {
     n += 3;
     if ((char_at(s, len, n, '.') || char_at(s, len, n, ',')) && digit_at(s, len, n + 1)) {
@@ -592,23 +643,50 @@ static size_t iso_ts_at_start(rcw_parser *p, const char *s, size_t len)
   return n;
 }
 
-/* Field patterns, in order, for wanted fields the main match left empty. */
+/* One wanted field the main match left empty: its field patterns, in
+ * order, until one fills it.  Out of line: its regex calls need a frame
+ * the time at the start of the line, nearly every line, does not. */
+__attribute__((noinline)) static void fill_field(rcw_parser *p, const char *line, size_t len, enum field_id f,
+                       struct rcw_match *m)
+{
+  struct rcw_field *fl = slot(m, f);
+  for (size_t i = p->fp_first[f]; i != NO_FP && !fl->ptr; i = p->fps[i].next) {
+    const struct fieldpat *fp = &p->fps[i];
+    size_t n = fp->iso_at_start ? iso_ts_at_start(p, line, len) : 0;
+    if (n)
+      *fl = (struct rcw_field){line, n};
+    else if (run(p, &fp->pat, line, len) == RCW_MATCH_OK)
+      take(p, &fp->pat, line, (int)f, m);
+  }
+}
+
+/* iso_ts_at_start when the line starts with the last head accepted and
+ * has the common shape after it: small enough to inline.  0 otherwise,
+ * and then iso_ts_at_start decides. */
+static inline size_t iso_ts_common(const rcw_parser *p, const char *s, size_t len)
+{
+  if (!p->iso_head_ok || len < ISO_HEAD_LEN || memcmp(s, p->iso_head, ISO_HEAD_LEN) != 0)
+    return 0;
+  return iso_common_span(s, len);
+}
+
+/* A field pattern writes only its own field, so fields are filled one
+ * after another, each trying just its own patterns. */
 static void fill_fields(rcw_parser *p, const char *line, size_t len, uint32_t need,
                         struct rcw_match *m)
 {
-  /* need loses a field once it is filled: the loop ends with the last. */
-  for (size_t i = 0; i < p->nfps && need; i++) {
-    const struct fieldpat *fp = &p->fps[i];
-    struct rcw_field *fl = slot(m, fp->field);
-    if (!(need & (1u << fp->field)))
-      continue;
-    size_t n = fl->ptr ? 0 : fp->iso_at_start ? iso_ts_at_start(p, line, len) : 0;
-    if (n)
-      *fl = (struct rcw_field){line, n};
-    else if (!fl->ptr && run(p, &fp->pat, line, len) == RCW_MATCH_OK)
-      take(p, &fp->pat, line, (int)fp->field, m);
+  for (; need; need &= need - 1) {
+    enum field_id f = (enum field_id)__builtin_ctz(need);
+    struct rcw_field *fl = slot(m, f);
+    size_t n;
     if (fl->ptr)
-      need &= ~(1u << fp->field);
+      continue;
+    /* What fill_field would find first, without its set-up. */
+    if (f == F_TS && p->ts_at_start &&
+        ((n = iso_ts_common(p, line, len)) != 0 || (n = iso_ts_at_start(p, line, len)) != 0))
+      *fl = (struct rcw_field){line, n};
+    else
+      fill_field(p, line, len, f, m);
   }
 }
 

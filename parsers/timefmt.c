@@ -221,27 +221,101 @@ static bool iso_offset(struct cur *c, struct fields *f)
   return true;
 }
 
-/* What follows the minute: [:SS[.fff]] and the offset, to the end.
- * minute_ms is the minute's start as read, before the offset. */
-static int iso_rest(struct cur *c, struct fields *f, int64_t minute_ms, int64_t *out)
+/* Most logs write exactly three fraction digits: read them without the
+ * loop, with the same result fraction_ms would give. */
+static unsigned fraction_fast(struct cur *c)
 {
-  if (accept(c, ':')) {
-    if (!digits(c, 2, &f->sec))
-      return -EINVAL;
-    if (accept(c, '.') || accept(c, ','))
-      f->ms = fraction_ms(c);
+  const char *p = c->s + c->pos;
+  size_t left = c->len - c->pos;
+  if (left >= 3 && is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) &&
+      (left == 3 || !is_digit(p[3]))) {
+    c->pos += 3;
+    return (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 + (unsigned)(p[2] - '0');
   }
-  /* 60 admits a leap second; it lands on the next minute's first second. */
-  if (f->sec > 60 || !iso_offset(c, f) || !at_end(c))
+  return fraction_ms(c);
+}
+
+static void iso_fraction(struct cur *c, struct fields *f)
+{
+  if (accept(c, '.') || accept(c, ','))
+    f->ms = fraction_fast(c);
+}
+
+/* The offset and the end of the text.  A remainder byte for byte the
+ * same as the last one cached has the same offset; it is read again
+ * only when it differs. */
+static bool iso_offset_cached(struct cur *c, struct fields *f, struct rcw_time_cache *cache)
+{
+  const char *rest = c->s + c->pos;
+  size_t n = c->len - c->pos;
+  if (cache && cache->tail_valid && n == cache->tail_len && memcmp(rest, cache->tail, n) == 0) {
+    f->offset_s = cache->tail_offset_s;
+    c->pos = c->len;
+    return true;
+  }
+  if (!iso_offset(c, f) || !at_end(c))
+    return false;
+  if (cache && n <= sizeof(cache->tail)) {
+    memcpy(cache->tail, rest, n);
+    cache->tail_len = (unsigned char)n;
+    cache->tail_offset_s = f->offset_s;
+    cache->tail_valid = true;
+  }
+  return true;
+}
+
+static int iso_finish(struct cur *c, struct fields *f, int64_t minute_ms,
+                      struct rcw_time_cache *cache, int64_t *out)
+{
+  if (!iso_offset_cached(c, f, cache))
     return -EINVAL;
   *out = minute_ms + ((int64_t)f->sec - f->offset_s) * 1000 + f->ms;
   return 0;
+}
+
+/* What follows the minute: [:SS[.fff]] and the offset, to the end.
+ * minute_ms is the minute's start as read, before the offset; cache,
+ * when given, already holds this text's minute and learns its second. */
+static int iso_rest(struct cur *c, struct fields *f, int64_t minute_ms,
+                    struct rcw_time_cache *cache, int64_t *out)
+{
+  if (accept(c, ':')) {
+    /* 60 admits a leap second; it lands on the next minute's first second. */
+    if (!digits(c, 2, &f->sec) || f->sec > 60)
+      return -EINVAL;
+    if (cache) {
+      memcpy(cache->sec, c->s + ISO_HEAD_LEN, sizeof(cache->sec));
+      cache->sec_value = f->sec;
+      cache->second_ms = minute_ms + (int64_t)f->sec * 1000;
+      cache->sec_valid = true;
+    }
+    iso_fraction(c, f);
+  }
+  return iso_finish(c, f, minute_ms, cache, out);
 }
 
 static int64_t minute_to_ms(const struct fields *f)
 {
   int64_t days = rcw_days_from_civil(f->year, f->month, f->day);
   return (days * 1440 + f->hour * 60 + f->min) * 60000;
+}
+
+#define ISO_SEC_LEN 3 /* ":SS" */
+
+/* The text starts with the cached minute.  When its ":SS" is the cached
+ * second too, only the fraction and the offset are left to read. */
+static int iso_cached_minute(struct cur *c, struct fields *f, struct rcw_time_cache *cache,
+                             int64_t *out)
+{
+  c->pos = ISO_HEAD_LEN;
+  if (cache->sec_valid && c->len >= ISO_HEAD_LEN + ISO_SEC_LEN &&
+      memcmp(c->s + ISO_HEAD_LEN, cache->sec, ISO_SEC_LEN) == 0) {
+    c->pos += ISO_SEC_LEN;
+    f->sec = cache->sec_value;
+    iso_fraction(c, f);
+    return iso_finish(c, f, cache->minute_ms, cache, out);
+  }
+  return iso_rest(c, f, cache->minute_ms, cache, out);
 }
 
 /* cache may be NULL.  It is filled from any text whose first 16 bytes
@@ -253,10 +327,8 @@ static int parse_iso(const char *s, size_t len, struct rcw_time_cache *cache, in
   struct cur c = {s, len, 0};
   struct fields f = {0};
   if (cache && cache->valid && len >= ISO_HEAD_LEN &&
-      memcmp(s, cache->head, ISO_HEAD_LEN) == 0) {
-    c.pos = ISO_HEAD_LEN;
-    return iso_rest(&c, &f, cache->minute_ms, out);
-  }
+      memcmp(s, cache->head, ISO_HEAD_LEN) == 0)
+    return iso_cached_minute(&c, &f, cache, out);
   if (!iso_date(&c, &f))
     return -EINVAL;
   if (at_end(&c)) {
@@ -270,8 +342,9 @@ static int parse_iso(const char *s, size_t len, struct rcw_time_cache *cache, in
     memcpy(cache->head, s, ISO_HEAD_LEN);
     cache->minute_ms = minute_ms;
     cache->valid = true;
+    cache->sec_valid = false; /* the second belonged to the old minute */
   }
-  return iso_rest(&c, &f, minute_ms, out);
+  return iso_rest(&c, &f, minute_ms, cache, out);
 }
 
 /* --- epoch ----------------------------------------------------------------- */
@@ -458,12 +531,50 @@ void rcw_timefmt_destroy(struct rcw_timefmt *tf)
   tf->kind = RCW_TIME_ISO8601;
 }
 
+#define ISO_MS_AT (ISO_HEAD_LEN + ISO_SEC_LEN) /* where ".fff" starts */
+
+/* Nearly every line: the second of the last one, a separator and three
+ * fraction digits, then the same remainder (offset) as the last time
+ * read.  All of it is checked here in one pass, with the result
+ * parse_iso would give; anything else goes the long way. */
+static bool iso_same_second(const struct rcw_time_cache *c, const char *s, size_t len,
+                            int64_t *out)
+{
+  if (!c->valid || !c->sec_valid || !c->tail_valid || len != ISO_MS_AT + 4u + c->tail_len)
+    return false;
+  if (memcmp(s, c->head, ISO_HEAD_LEN) != 0 ||
+      memcmp(s + ISO_HEAD_LEN, c->sec, ISO_SEC_LEN) != 0)
+    return false;
+  const char *p = s + ISO_MS_AT;
+  if ((p[0] != '.' && p[0] != ',') || !is_digit(p[1]) || !is_digit(p[2]) || !is_digit(p[3]))
+    return false;
+  /* A cached remainder is a valid offset, which never starts with a
+   * digit: the fraction has exactly these three. */
+  for (size_t i = 0; i < c->tail_len; i++) /* a few bytes: no call to memcmp */
+    if (p[4 + i] != c->tail[i])
+      return false;
+  int64_t ms = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+  *out = c->second_ms - (int64_t)c->tail_offset_s * 1000 + ms;
+  return true;
+}
+
+/* Out of line: inlined, the registers and stack the long way needs
+ * would be paid on the fast path too. */
+__attribute__((noinline)) static int parse_cached_slow(const struct rcw_timefmt *tf,
+                                                       struct rcw_time_cache *cache,
+                                                       const char *s, size_t len, int64_t *out)
+{
+  if (tf->kind != RCW_TIME_ISO8601 || !s || len == 0)
+    return rcw_time_parse(tf, s, len, out);
+  return parse_iso(s, len, cache, out);
+}
+
 int rcw_time_parse_cached(const struct rcw_timefmt *tf, struct rcw_time_cache *cache,
                           const char *s, size_t len, int64_t *out_ms)
 {
-  if (tf->kind != RCW_TIME_ISO8601 || !s || len == 0)
-    return rcw_time_parse(tf, s, len, out_ms);
-  return parse_iso(s, len, cache, out_ms);
+  if (tf->kind == RCW_TIME_ISO8601 && s && cache && iso_same_second(cache, s, len, out_ms))
+    return 0;
+  return parse_cached_slow(tf, cache, s, len, out_ms);
 }
 
 int rcw_time_parse(const struct rcw_timefmt *tf, const char *s, size_t len, int64_t *out_ms)

@@ -38,6 +38,16 @@ struct rcw_time_cache {
   bool valid;
   char head[16];
   int64_t minute_ms; /* head's minute, before any offset */
+  /* The second within that minute (":SS", bytes 16..18) and the offset
+   * text after the fraction, so a line in the same second as the last
+   * one reads only its fraction. */
+  bool sec_valid, tail_valid;
+  char sec[3];
+  unsigned sec_value;
+  int64_t second_ms; /* minute_ms + sec_value seconds */
+  unsigned char tail_len;
+  char tail[8];
+  int tail_offset_s;
 };
 
 /* rcw_time_parse, with cache (may be NULL) remembering the last minute:

@@ -116,6 +116,66 @@ static void test_cache_holds_minute(void **state)
   rcw_timefmt_destroy(&tf);
 }
 
+/* One second and its neighbours: the second cache and the remembered
+ * offset text must never carry over to a text that differs in either,
+ * nor to one whose fraction is not exactly three digits. */
+static void test_same_second(void **state)
+{
+  (void)state;
+  static const char *const texts[] = {
+    "2026-03-14 09:12:44,512",        "2026-03-14 09:12:44,513",
+    "2026-03-14 09:12:44.999",        "2026-03-14 09:12:44,5",
+    "2026-03-14 09:12:44,5129",       "2026-03-14 09:12:44,51",
+    "2026-03-14 09:12:44",            "2026-03-14 09:12:44,",
+    "2026-03-14 09:12:44,512Z",       "2026-03-14 09:12:44,513Z",
+    "2026-03-14 09:12:44,514+02:00",  "2026-03-14 09:12:44,515+02:00",
+    "2026-03-14 09:12:44,516-02:00",  "2026-03-14 09:12:44,517+0200",
+    "2026-03-14 09:12:44,518+02",     "2026-03-14 09:12:44,519+02:00x",
+    "2026-03-14 09:12:44,520+25:00",  "2026-03-14 09:12:44,521+02:00",
+    "2026-03-14 09:12:44x521+02:00",  "2026-03-14 09:12:44,5x1+02:00",
+    "2026-03-14 09:12:45,001+02:00",  "2026-03-14 09:12:45,002",
+    "2026-03-14 09:12+02:00",         "2026-03-14 09:12:45,003+02:00",
+    "2026-03-14 09:13:45,003+02:00",  "2026-03-14 09:12:45,004+02:00",
+    "2026-03-14 09:12:60,000",        "2026-03-14 09:12:60,001",
+    "2026-03-14 09:12:61,000",        "2026-03-14 09:12:44,512",
+  };
+  struct rcw_timefmt tf;
+  struct rcw_time_cache cache = {0};
+  iso(&tf);
+  for (int round = 0; round < 2; round++) {
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+      same(&tf, &cache, texts[i]);
+    for (size_t i = sizeof(texts) / sizeof(texts[0]); i-- > 0;)
+      same(&tf, &cache, texts[i]);
+  }
+  rcw_timefmt_destroy(&tf);
+}
+
+/* A cache left by one minute's second must not apply in the next
+ * minute, even when the bytes after the minute are the same. */
+static void test_second_follows_minute(void **state)
+{
+  (void)state;
+  struct rcw_timefmt tf;
+  struct rcw_time_cache cache = {0};
+  int64_t a, b;
+  iso(&tf);
+  const char *t1 = "2026-03-14 09:12:44,512+01:00", *t2 = "2026-03-14 09:13:44,512+01:00";
+  assert_int_equal(rcw_time_parse_cached(&tf, &cache, t1, strlen(t1), &a), 0);
+  assert_true(cache.sec_valid);
+  assert_int_equal(cache.second_ms, cache.minute_ms + 44000);
+  assert_int_equal(rcw_time_parse_cached(&tf, &cache, t2, strlen(t2), &b), 0);
+  assert_int_equal(b - a, 60000);
+  assert_int_equal(a, INT64_C(1773479564512) - 3600 * 1000);
+  /* A minute without seconds forgets the second it replaced. */
+  const char *t3 = "2026-03-14 09:14Z", *t4 = "2026-03-14 09:14:44,512+01:00";
+  assert_int_equal(rcw_time_parse_cached(&tf, &cache, t3, strlen(t3), &b), 0);
+  assert_false(cache.sec_valid);
+  assert_int_equal(rcw_time_parse_cached(&tf, &cache, t4, strlen(t4), &b), 0);
+  assert_int_equal(b - a, 120000);
+  rcw_timefmt_destroy(&tf);
+}
+
 /* Other formats ignore the cache and leave it alone. */
 static void test_other_formats(void **state)
 {
@@ -146,6 +206,8 @@ int main(void)
     cmocka_unit_test(test_bad_heads),
     cmocka_unit_test(test_cache_holds_minute),
     cmocka_unit_test(test_other_formats),
+    cmocka_unit_test(test_same_second),
+    cmocka_unit_test(test_second_follows_minute),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

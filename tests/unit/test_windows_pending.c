@@ -79,6 +79,7 @@ static struct rcw_win_counts model_count(const struct model *m, const rcw_window
 
 static void check(const struct model *m, const rcw_windows *w)
 {
+  assert_int_equal(rcw_windows_now(w), m->now);
   for (size_t i = 0; i < NWIN; i++) {
     struct rcw_win_counts want = model_count(m, w, i, UINT32_MAX, 0);
     struct rcw_win_counts got = rcw_windows_total(w, i);
@@ -144,6 +145,24 @@ static void test_random_walk(void **state)
   rcw_windows_free(w);
 }
 
+/* Inside every head bucket, time still moves: now follows the newest
+ * event and never goes back, and the next bucket moves the heads. */
+static void test_now_inside_head_bucket(void **state)
+{
+  (void)state;
+  static struct model m;
+  memset(&m, 0, sizeof(m));
+  rcw_windows *w = make();
+  int64_t t0 = 1773479564000; /* a multiple of every bucket */
+  static const int64_t steps[] = {0, 10, 5, 120, 120, 3, 249, 250, 251, 100, 900, 1000};
+  for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+    add(&m, w, t0 + steps[k], (uint32_t)k % NENTRIES, k % 2 == 0);
+    check(&m, w);
+  }
+  assert_int_equal(rcw_windows_now(w), t0 + 1000);
+  rcw_windows_free(w);
+}
+
 /* A checkpoint taken while events pend holds them; the loaded windows
  * read the same, and so does the tally view. */
 static void test_checkpoint_with_pending(void **state)
@@ -194,6 +213,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_random_walk),
+    cmocka_unit_test(test_now_inside_head_bucket),
     cmocka_unit_test(test_checkpoint_with_pending),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
