@@ -2,6 +2,8 @@
  * wants watched, one uv_timer_t for its timeouts. */
 #include "curl_uv.h"
 
+#include "curl_api.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -30,13 +32,7 @@ struct rcw_curl_uv {
 
 static int global_init(void)
 {
-  static bool ready;
-  if (ready)
-    return 0;
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-    return -EIO;
-  ready = true;
-  return 0;
+  return rcw_curl_api_load();
 }
 
 /* --- closing ------------------------------------------------------------ */
@@ -92,7 +88,7 @@ static void finish_close(struct rcw_curl_uv *m)
   m->closing = true;
   /* Cleanup closes cached connections; libcurl may report their sockets
    * through socket_fn, which closes them; close whatever is left. */
-  curl_multi_cleanup(m->multi);
+  rcw_curl.multi_cleanup(m->multi);
   m->multi = NULL;
   while (m->socks)
     sock_close(m->socks);
@@ -106,12 +102,12 @@ static void collect_done(struct rcw_curl_uv *m)
 {
   CURLMsg *msg;
   int left;
-  while (!m->close_pending && (msg = curl_multi_info_read(m->multi, &left))) {
+  while (!m->close_pending && (msg = rcw_curl.multi_info_read(m->multi, &left))) {
     if (msg->msg != CURLMSG_DONE)
       continue;
     CURL *easy = msg->easy_handle;
     CURLcode result = msg->data.result;
-    curl_multi_remove_handle(m->multi, easy); /* msg is invalid from here */
+    rcw_curl.multi_remove_handle(m->multi, easy); /* msg is invalid from here */
     m->done(easy, result, m->done_arg);
   }
 }
@@ -122,7 +118,7 @@ static void socket_action(struct rcw_curl_uv *m, curl_socket_t fd, int flags)
 {
   int running;
   m->depth++;
-  curl_multi_socket_action(m->multi, fd, flags, &running);
+  rcw_curl.multi_socket_action(m->multi, fd, flags, &running);
   collect_done(m);
   m->depth--;
   if (m->depth == 0 && m->close_pending)
@@ -166,7 +162,7 @@ static struct sock *sock_new(struct rcw_curl_uv *m, curl_socket_t fd)
   if (m->socks)
     m->socks->prev = s;
   m->socks = s;
-  curl_multi_assign(m->multi, fd, s);
+  rcw_curl.multi_assign(m->multi, fd, s);
   return s;
 }
 
@@ -176,7 +172,7 @@ static int socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp, void *
   struct sock *s = socketp;
   if (what == CURL_POLL_REMOVE) {
     if (s) {
-      curl_multi_assign(m->multi, fd, NULL);
+      rcw_curl.multi_assign(m->multi, fd, NULL);
       sock_close(s);
     }
     return 0;
@@ -213,7 +209,7 @@ int rcw_curl_uv_new(uv_loop_t *loop, rcw_curl_done_cb done, void *arg, rcw_curl_
   struct rcw_curl_uv *m = calloc(1, sizeof(*m));
   if (!m)
     return -ENOMEM;
-  if (!(m->multi = curl_multi_init())) {
+  if (!(m->multi = rcw_curl.multi_init())) {
     free(m);
     return -ENOMEM;
   }
@@ -223,10 +219,10 @@ int rcw_curl_uv_new(uv_loop_t *loop, rcw_curl_done_cb done, void *arg, rcw_curl_
   uv_timer_init(loop, &m->timer);
   m->timer.data = m;
   m->handles = 1;
-  curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
-  curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
-  curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
-  curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+  rcw_curl.multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
+  rcw_curl.multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+  rcw_curl.multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
+  rcw_curl.multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
   *out = m;
   return 0;
 }
@@ -235,7 +231,7 @@ int rcw_curl_uv_add(rcw_curl_uv *m, CURL *easy)
 {
   if (m->close_pending)
     return -EINVAL;
-  CURLMcode rc = curl_multi_add_handle(m->multi, easy);
+  CURLMcode rc = rcw_curl.multi_add_handle(m->multi, easy);
   if (rc == CURLM_OK)
     return 0;
   return rc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
@@ -243,7 +239,7 @@ int rcw_curl_uv_add(rcw_curl_uv *m, CURL *easy)
 
 void rcw_curl_uv_cancel(rcw_curl_uv *m, CURL *easy)
 {
-  curl_multi_remove_handle(m->multi, easy);
+  rcw_curl.multi_remove_handle(m->multi, easy);
 }
 
 void rcw_curl_uv_close(rcw_curl_uv *m, rcw_curl_closed_cb closed, void *arg)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "alertmanager.h"
+#include "curl_api.h"
 #include "curl_uv.h"
 #include "log.h"
 
@@ -302,25 +303,25 @@ static void render(struct webhook_sink *s, struct request *r)
 
 static CURL *make_easy(struct webhook_sink *s, struct request *r)
 {
-  CURL *c = curl_easy_init();
+  CURL *c = rcw_curl.easy_init();
   if (!c)
     return NULL;
-  bool ok = curl_easy_setopt(c, CURLOPT_URL, s->url) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->timeout_ms) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_USERAGENT, "rcwatch/" RCW_VERSION) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body.data) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_cb) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_WRITEDATA, r) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error) == CURLE_OK;
-  ok &= curl_easy_setopt(c, CURLOPT_PRIVATE, r) == CURLE_OK;
+  bool ok = rcw_curl.easy_setopt(c, CURLOPT_URL, s->url) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, s->timeout_ms) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_HTTPHEADER, s->headers) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_USERAGENT, "rcwatch/" RCW_VERSION) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_POSTFIELDS, r->body.data) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_cb) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_WRITEDATA, r) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_ERRORBUFFER, r->error) == CURLE_OK;
+  ok &= rcw_curl.easy_setopt(c, CURLOPT_PRIVATE, r) == CURLE_OK;
   if (!ok) {
-    curl_easy_cleanup(c);
+    rcw_curl.easy_cleanup(c);
     return NULL;
   }
   return c;
@@ -329,7 +330,7 @@ static CURL *make_easy(struct webhook_sink *s, struct request *r)
 static void request_free(struct request *r)
 {
   if (r->easy)
-    curl_easy_cleanup(r->easy);
+    rcw_curl.easy_cleanup(r->easy);
   rcw_buf_free(&r->body);
   free(r);
 }
@@ -449,7 +450,7 @@ static void complain_failure(struct webhook_sink *s, struct request *r, CURLcode
 {
   struct rcw_buf b = RCW_BUF_INIT;
   if (rc != CURLE_OK) {
-    rcw_buf_puts(&b, r->error[0] ? r->error : curl_easy_strerror(rc));
+    rcw_buf_puts(&b, r->error[0] ? r->error : rcw_curl.easy_strerror(rc));
   } else {
     rcw_buf_printf(&b, "HTTP %ld", status);
     if (r->reply_len > 0) {
@@ -598,9 +599,9 @@ static void done_cb(CURL *easy, CURLcode rc, void *arg)
   struct request *r = NULL;
   long status = 0;
   curl_off_t retry_after = 0;
-  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
+  rcw_curl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
+  rcw_curl.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  rcw_curl.easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
   enum outcome o = classify(rc, status);
   if (rc == CURLE_OPERATION_TIMEDOUT)
     s->base.stats.timeouts++;
@@ -694,7 +695,7 @@ static void webhook_destroy(struct rcw_sink *sk)
     *pp = s->next_open;
   while (s->head)
     entry_free(s, s->head);
-  curl_slist_free_all(s->headers);
+  rcw_curl.slist_free_all(s->headers);
   free(s->instance);
   free(s->url);
   rcw_sink_fini(sk);
@@ -766,9 +767,9 @@ static int webhook_setup(struct webhook_sink *s, const struct rcw_sink_spec *spe
   s->instance = host_name(); /* NULL: no instance label */
   if (!(s->url = strdup(spec->url)))
     return -ENOMEM;
-  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+  struct curl_slist *h = rcw_curl.slist_append(NULL, "Content-Type: application/json");
   /* "Expect: 100-continue" would cost a round trip per request. */
-  struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
+  struct curl_slist *h2 = h ? rcw_curl.slist_append(h, "Expect:") : NULL;
   s->headers = h2 ? h2 : h;
   return h2 ? 0 : -ENOMEM;
 }
@@ -778,6 +779,12 @@ int rcw_sink_webhook_new(uv_loop_t *loop, const struct rcw_sink_spec *spec,
 {
   if (!spec->url)
     return -EINVAL;
+  int loaded = rcw_curl_api_load();
+  if (loaded < 0) {
+    rcw_log_error("webhook sink %s: cannot load libcurl (libcurl.so.4): %s", spec->url,
+                  loaded == -EIO ? "it does not initialise" : "not installed");
+    return loaded;
+  }
   struct webhook_sink *s = calloc(1, sizeof(*s));
   if (!s)
     return -ENOMEM;
