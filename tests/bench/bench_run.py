@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,14 @@ def kv_block(n, start=0):
                      "method=POST endpoint=/coupons campaignId=%d httpStatus=200 "
                      "responseCode=%s latencyMs=97\n" % (stamp, 48000 + i % 50, codes[i % 10]))
     return "".join(parts).encode()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def cpu_seconds(pid):
@@ -67,8 +76,9 @@ class Daemon:
             f.write("sources:\n  - {name: app, paths: [%s], parser: kv}\n"
                     "reports: {directory: %s, interval: 0, keep: 5, formats: [json]}\n"
                     "state: {path: %s, interval: 5s}\n"
+                    "metrics: {listen: 127.0.0.1:%d}\n"  # as the shipped config has
                     % (json.dumps(self.log), json.dumps(self.reports),
-                       json.dumps(os.path.join(self.tmp, "state"))))
+                       json.dumps(os.path.join(self.tmp, "state")), free_port()))
         self.errlog = os.path.join(self.tmp, "stderr.log")
         with open(self.errlog, "wb") as err:
             self.proc = subprocess.Popen([binary, "run", "-c", conf], stderr=err)
