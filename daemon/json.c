@@ -3,6 +3,8 @@
  * one escaper that makes arbitrary log bytes valid JSON. */
 #include "json.h"
 
+#include "utf8.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -107,39 +109,6 @@ void rcw_json_key(struct rcw_json *j, const char *key)
   j->after_key = true;
 }
 
-/* Length of the well-formed UTF-8 sequence at s, or 0 when the bytes are
- * not one (overlong forms, surrogates and code points past U+10FFFF are
- * rejected too, as RFC 3629 requires). */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-  unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-  size_t n;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    n = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    n = 4;
-  else
-    return 0;
-  if (c == 0xE0)
-    lo = 0xA0;
-  else if (c == 0xED)
-    hi = 0x9F;
-  else if (c == 0xF0)
-    lo = 0x90;
-  else if (c == 0xF4)
-    hi = 0x8F;
-  if (len < n || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return n;
-}
-
 static void escape_byte(struct rcw_buf *b, unsigned char c)
 {
   if (c == '"' || c == '\\') {
@@ -155,7 +124,7 @@ void rcw_json_escape(struct rcw_buf *b, const char *s, size_t len)
   const unsigned char *p = (const unsigned char *)s;
   size_t run = 0; /* bytes since p[i - run] that need no escaping */
   for (size_t i = 0; i < len;) {
-    size_t n = p[i] < 0x20 || p[i] == '"' || p[i] == '\\' ? 0 : utf8_len(p + i, len - i);
+    size_t n = p[i] < 0x20 || p[i] == '"' || p[i] == '\\' ? 0 : rcw_utf8_decode(p + i, len - i, NULL);
     if (n > 0) {
       run += n;
       i += n;

@@ -1,4 +1,5 @@
 #include "jsonread.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -161,37 +162,6 @@ static size_t put_utf8(char *o, unsigned cp)
   return 4;
 }
 
-/* Length of the valid UTF-8 sequence at s (s < end, *s >= 0x80), or 0.
- * Overlong forms, UTF-16 surrogates and code points past U+10FFFF are
- * invalid (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-  unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-  size_t n;
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    n = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    n = 4;
-  else
-    return 0;
-  if (c == 0xE0)
-    lo = 0xA0;
-  else if (c == 0xED)
-    hi = 0x9F;
-  else if (c == 0xF0)
-    lo = 0x90;
-  else if (c == 0xF4)
-    hi = 0x8F;
-  if ((size_t)(end - s) < n || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return n;
-}
-
 /* \uXXXX at s (s points at the 'u'), with its low surrogate when it is a
  * high one.  Sets *cp and returns the bytes consumed after the backslash. */
 static int unicode_escape(struct reader *r, const unsigned char *s, const unsigned char *end,
@@ -267,7 +237,7 @@ static int decode_string(struct reader *r, const unsigned char *s, const unsigne
     } else if (*s < 0x80) {
       o[(*olen)++] = (char)*s;
     } else {
-      n = utf8_len(s, end);
+      n = rcw_utf8_decode(s, (size_t)(end - s), NULL);
       if (n == 0)
         return fail_at(r, s, -EINVAL, "invalid UTF-8 in string");
       memcpy(o + *olen, s, n);

@@ -1,5 +1,6 @@
 /* promtext — Prometheus text exposition: registry and renderer. */
 #include "promtext.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -72,34 +73,6 @@ bool rcw_promtext_label_name_ok(const char *name)
   return name_ok(name, false) && strncmp(name, "__", 2) != 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes available), or
- * 0 when the byte at s does not start one: overlong forms, surrogates and
- * code points above U+10FFFF are ill-formed too. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  unsigned char c = s[0];
-  if (c < 0x80)
-    return 1;
-  size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  if (len == 0 || c > 0xF4 || len > n)
-    return 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c == 0xE0)
-    lo = 0xA0;
-  else if (c == 0xED)
-    hi = 0x9F;
-  else if (c == 0xF0)
-    lo = 0x90;
-  else if (c == 0xF4)
-    hi = 0x8F;
-  if (s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < len; i++)
-    if (s[i] < 0x80 || s[i] > 0xBF)
-      return 0;
-  return len;
-}
-
 static bool plain_ascii(unsigned char c, bool quote)
 {
   return c < 0x80 && c != '\\' && c != '\n' && !(quote && c == '"');
@@ -120,7 +93,7 @@ static void escape(struct rcw_buf *b, const char *s, bool quote, size_t cap)
     i += run;
     if (i >= n || i >= cap)
       break;
-    size_t len = utf8_len(u + i, n - i);
+    size_t len = rcw_utf8_decode(u + i, n - i, NULL);
     if (i + (len ? len : 1) > cap)
       break;
     if (len == 0)

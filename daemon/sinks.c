@@ -10,6 +10,7 @@
 #include "log.h"
 #include "sink_impl.h"
 #include "sink_webhook.h"
+#include "utf8.h"
 
 struct rcw_sinks {
   uv_loop_t *loop;
@@ -234,38 +235,6 @@ void rcw_sink_alert_line(const struct rcw_alert *a, struct rcw_buf *b)
   rcw_buf_putc(b, '\n');
 }
 
-/* Length of the well-formed UTF-8 sequence at s (overlongs, surrogates and
- * code points past U+10FFFF are not), its code point in *cp; else 0. */
-static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
-{
-  size_t n;
-  uint32_t v, min;
-  if (s[0] < 0x80) {
-    *cp = s[0];
-    return 1;
-  }
-  if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-    n = 2, v = s[0] & 0x1f, min = 0x80;
-  } else if ((s[0] & 0xf0) == 0xe0) {
-    n = 3, v = s[0] & 0x0f, min = 0x800;
-  } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-    n = 4, v = s[0] & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (len < n)
-    return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    v = (v << 6) | (s[i] & 0x3f);
-  }
-  if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-    return 0;
-  *cp = v;
-  return n;
-}
-
 static void escape_byte(struct rcw_buf *b, unsigned char c)
 {
   switch (c) {
@@ -282,7 +251,7 @@ void rcw_sink_escape(struct rcw_buf *b, const char *s, size_t len)
   size_t i = 0;
   while (i < len) {
     uint32_t cp = 0;
-    size_t n = utf8_seq(p + i, len - i, &cp);
+    size_t n = rcw_utf8_decode(p + i, len - i, &cp);
     if (n == 1 && cp == '\\') {
       rcw_buf_puts(b, "\\\\");
     } else if (n == 0) {
