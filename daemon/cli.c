@@ -57,21 +57,6 @@ void rcw_cli_error(const char *fmt, ...)
   fputc('\n', stderr);
 }
 
-int rcw_cli_write_all(int fd, const char *buf, size_t len)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, buf, len);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return -errno;
-    }
-    buf += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 static int bad_option(const char *cmd, char **argv, int c)
 {
   if (c == ':')

@@ -68,7 +68,4 @@ int rcw_cli_usage_error(const char *cmd, const char *fmt, ...)
 /* "rcwatch: message" on stderr, one line. */
 void rcw_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Write all of buf to fd (retrying short writes and EINTR); 0 or -errno. */
-int rcw_cli_write_all(int fd, const char *buf, size_t len);
-
 #endif

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "cli.h"
+#include "fileio.h"
 #include "commands.h"
 #include "json.h"
 
@@ -170,7 +171,7 @@ static int print_catalog(const rcw_catalog *c, enum rcw_format format)
     text_codes(&out, c, ids, n);
     text_categories(&out, c);
   }
-  int r = !ids || out.oom ? -ENOMEM : rcw_cli_write_all(STDOUT_FILENO, out.data, out.len);
+  int r = !ids || out.oom ? -ENOMEM : rcw_write_all(STDOUT_FILENO, out.data, out.len);
   free(ids);
   rcw_buf_free(&out);
   if (r < 0) {

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fileio.h"
 #include "commands.h"
 #include "report.h"
 #include "report_load.h"
@@ -42,7 +43,7 @@ static int load_config(const char *path, struct rcw_config **cfg)
 
 static int print_bytes(const char *data, size_t len)
 {
-  int r = rcw_cli_write_all(STDOUT_FILENO, data, len);
+  int r = rcw_write_all(STDOUT_FILENO, data, len);
   if (r < 0) {
     rcw_cli_error("cannot write the report: %s", strerror(-r));
     return RCW_EXIT_FAILURE;

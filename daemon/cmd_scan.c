@@ -22,6 +22,7 @@
 
 #include "backtest.h"
 #include "cli.h"
+#include "fileio.h"
 #include "commands.h"
 #include "ingest.h"
 #include "report.h"
@@ -312,7 +313,7 @@ static int print_report(struct scan *sc, enum rcw_format format, int64_t start, 
   int r = format == RCW_FORMAT_JSON ? rcw_report_json(&rep, sc->cfg->catalog, &out)
                                     : rcw_report_text(&rep, sc->cfg->catalog, &out);
   if (r == 0)
-    r = rcw_cli_write_all(STDOUT_FILENO, out.data, out.len);
+    r = rcw_write_all(STDOUT_FILENO, out.data, out.len);
   rcw_buf_free(&out);
   if (r < 0)
     rcw_cli_error("cannot write the report: %s", strerror(-r));

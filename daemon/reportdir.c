@@ -1,5 +1,7 @@
 #include "reportdir.h"
 
+#include "fileio.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -115,44 +117,18 @@ static int open_dir(const char *dir)
   return fd < 0 ? -errno : fd;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return -errno;
-    }
-    data += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
-/* A fresh hidden temporary file next to the final name; the name is
- * returned in tmp.  O_EXCL so a leftover or a concurrent writer is never
- * written through. */
-static int create_temp(int dfd, const char *name, char tmp[TEMP_NAME_MAX])
+/* Through a fresh hidden temporary file next to the final name, so a
+ * crash leaves nothing a reader takes for a report. */
+static int write_in(int dfd, const char *name, const char *data, size_t len)
 {
   static unsigned counter;
-  for (int i = 0; i < TEMP_ATTEMPTS; i++) {
-    snprintf(tmp, TEMP_NAME_MAX, TEMP_PREFIX "%s.%ld-%u" TEMP_SUFFIX, name + PREFIX_LEN,
+  char tmp[TEMP_NAME_MAX];
+  int r = -EEXIST;
+  for (int i = 0; i < TEMP_ATTEMPTS && r == -EEXIST; i++) {
+    snprintf(tmp, sizeof(tmp), TEMP_PREFIX "%s.%ld-%u" TEMP_SUFFIX, name + PREFIX_LEN,
              (long)getpid(), counter++);
-    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0 || errno != EEXIST)
-      return fd < 0 ? -errno : fd;
+    r = rcw_replace_at(dfd, tmp, name, data, len, 0644);
   }
-  return -EEXIST;
-}
-
-static int write_temp(int fd, const char *data, size_t len)
-{
-  int r = write_all(fd, data, len);
-  if (r == 0 && fsync(fd) < 0)
-    r = -errno;
-  if (close(fd) < 0 && r == 0)
-    r = -errno;
   return r;
 }
 
@@ -165,27 +141,6 @@ static int join_path(const char *dir, const char *name, char **out)
     return -ENOMEM;
   sprintf(p, "%s%s%s", dir, slash ? "" : "/", name);
   *out = p;
-  return 0;
-}
-
-/* Write and rename inside the open directory dfd. */
-static int write_in(int dfd, const char *name, const char *data, size_t len)
-{
-  char tmp[TEMP_NAME_MAX];
-  int fd = create_temp(dfd, name, tmp);
-  if (fd < 0)
-    return fd;
-  int r = write_temp(fd, data, len);
-  if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-    r = -errno;
-  if (r < 0) {
-    unlinkat(dfd, tmp, 0);
-    return r;
-  }
-  /* The rename is durable only once the directory is; a file system that
-   * cannot sync directories (EINVAL) has nothing more to offer. */
-  if (fsync(dfd) < 0 && errno != EINVAL)
-    return -errno;
   return 0;
 }
 

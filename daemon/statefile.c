@@ -1,5 +1,7 @@
 #include "statefile.h"
 
+#include "fileio.h"
+
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -249,61 +251,24 @@ int rcw_statefile_decode(const void *data, size_t len, rcw_statefile **out)
   return 0;
 }
 
-/* --- files --- */
-
-static int write_all(int fd, const char *p, size_t len)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return -errno;
-    }
-    p += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
-/* The rename is durable only once the directory entry is on disk. */
-static int fsync_dir_of(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-  if (!dir)
-    return -ENOMEM;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  free(dir);
-  if (fd < 0)
-    return -errno;
-  int r = fsync(fd) < 0 ? -errno : 0;
-  close(fd);
-  return r;
-}
-
+/* Through "NAME.tmp-PID-N" beside the state file. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
-  char *tmp;
-  if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
-    return -ENOMEM;
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
-    int r = -errno;
-    free(tmp);
-    return r;
+  static unsigned counter;
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  int r = !dir ? -ENOMEM : dfd < 0 ? -errno : -EEXIST;
+  free(dir);
+  for (int i = 0; i < 100 && r == -EEXIST; i++) {
+    char tmp[RCW_STATEFILE_NAME_MAX + 4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%u", base, (long)getpid(), counter++);
+    r = rcw_replace_at(dfd, tmp, base, data, len, 0600);
   }
-  int r = write_all(fd, data, len);
-  if (r == 0 && fsync(fd) < 0)
-    r = -errno;
-  if (close(fd) < 0 && r == 0)
-    r = -errno;
-  if (r == 0 && rename(tmp, path) < 0)
-    r = -errno;
-  if (r < 0)
-    unlink(tmp);
-  free(tmp);
-  return r < 0 ? r : fsync_dir_of(path);
+  if (dfd >= 0)
+    close(dfd);
+  return r;
 }
 
 int rcw_statefile_write(const rcw_statefile *sf, const char *path)
