@@ -172,7 +172,10 @@ bool cfg_read_strs(struct cfg_ctx *c, const struct cfg_node *n, const struct cfg
     return false;
   bool ok = one ? cfg_read_str(c, n, p, false, &v[0]) : read_list_items(c, n, p, v);
   if (!ok) {
-    cfg_strv_free(v);
+    /* A bad item leaves a NULL hole, so free by count, not up to NULL. */
+    for (size_t i = 0; i < count; i++)
+      free(v[i]);
+    free(v);
     return false;
   }
   cfg_strv_free(*out);

@@ -359,8 +359,11 @@ static int parse_epoch(const char *s, size_t len, int64_t scale, int64_t *out)
   bool neg = accept(&c, '-');
   size_t start = c.pos;
   int64_t v = 0;
-  while (!at_end(&c) && is_digit(s[c.pos]))
-    v = v * 10 + (s[c.pos++] - '0');
+  while (!at_end(&c) && is_digit(s[c.pos])) {
+    if (c.pos - start < EPOCH_DIGITS_MAX) /* past that it is refused below */
+      v = v * 10 + (s[c.pos] - '0');
+    c.pos++;
+  }
   size_t n = c.pos - start;
   if (n == 0 || n > EPOCH_DIGITS_MAX)
     return -EINVAL;

@@ -59,6 +59,17 @@ static double seconds_since(const struct timespec *t0)
 
 /* --- defaults ------------------------------------------------------------ */
 
+/* A bad item in the middle of a list leaves a hole: the items after it
+ * must still be freed (found by fuzz_config; LeakSanitizer checks it). */
+static void test_bad_list_item_frees_the_rest(void **state)
+{
+  (void)state;
+  rcw_diags *d = load_bad("rules:\n"
+                          "  - {name: r, scope: category, match: [[], auth, stock], window: 1m,\n"
+                          "     above: 1%}\n");
+  rcw_diags_free(d);
+}
+
 static void test_default_config(void **state)
 {
   (void)state;
@@ -574,6 +585,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_default_config),
+    cmocka_unit_test(test_bad_list_item_frees_the_rest),
     cmocka_unit_test(test_empty_documents_take_defaults),
     cmocka_unit_test(test_full_config_values),
     cmocka_unit_test(test_metrics_listen_forms),

@@ -135,7 +135,9 @@ static void test_epoch(void **state)
   assert_int_equal(parse_ok("epoch_ms", "1773479564512.9"), T0);
   assert_int_equal(parse_ok("epoch_ms", "-1"), -1);
   const char *bad[] = {"", "-", "abc", "1e9", "1773479564x", " 1773479564", "+5",
-                       "1234567890123456", "1.2.3"};
+                       "1234567890123456", "1.2.3",
+                       /* far more digits than int64 holds: refused, no overflow */
+                       "99999999999999999999999999999999999999"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     parse_bad("epoch", bad[i]);
     parse_bad("epoch_ms", bad[i]);
