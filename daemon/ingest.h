@@ -64,6 +64,7 @@ struct rcw_ingest_hooks {
 
 /* Entry ids below this have their number of meanings remembered. */
 #define RCW_INGEST_MEANINGS_CACHED 256
+#define RCW_INGEST_TS_SEC_LEN 20 /* "2026-03-14 07:00:00," */
 
 /* Embedded by its owner; the parser, catalog and tally are borrowed and
  * must outlive it, and the catalog's codes must not be redefined while it
@@ -83,6 +84,15 @@ struct rcw_ingest {
   uint8_t meanings[RCW_INGEST_MEANINGS_CACHED];
   /* The minute and second of the last event time read (RCW_WANT_TS). */
   struct rcw_time_cache time_cache;
+  /* When the parser's ts is an iso8601 time at the start of the line:
+   * the first 20 bytes ("2026-03-14 07:00:00,") of the last one read in
+   * the shape "...SS,mmm" with nothing after it, and their second, so
+   * the next lines of that second skip filling and reading their ts;
+   * the parser is then asked for the other fields only (match_mask). */
+  unsigned match_mask;
+  bool ts_sec_ok;
+  char ts_sec[RCW_INGEST_TS_SEC_LEN];
+  int64_t ts_sec_ms;
 };
 
 /* hooks may be NULL. */

@@ -472,6 +472,11 @@ const struct rcw_timefmt *rcw_parser_timefmt(const rcw_parser *p)
   return &p->tf;
 }
 
+bool rcw_parser_ts_iso_at_start(const rcw_parser *p)
+{
+  return p->ts_at_start && p->tf.kind == RCW_TIME_ISO8601;
+}
+
 bool rcw_parser_jit(const rcw_parser *p)
 {
   return p->jit;

@@ -25,6 +25,12 @@ static inline size_t rcw_line_strip_cr(const char *line, size_t len)
 
 struct rcw_diags;
 
+/* Whether p's ts is first sought as RCW_ISO_TS_REGEX at the start of the
+ * line and read as iso8601: then a reader of many lines may take the
+ * time at the start itself (the span the parser would give is what
+ * RCW_ISO_TS_REGEX matches there) instead of asking for RCW_WANT_TS. */
+bool rcw_parser_ts_iso_at_start(const rcw_parser *p);
+
 /* Add msg as a diagnostic at loc (column given separately, 0: unknown),
  * prefixed with where it belongs: "parsers[N].WHAT: msg" for a config's
  * parser, "parser NAME: WHAT: msg" for a built-in.  d may be NULL. */
