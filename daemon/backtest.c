@@ -26,6 +26,17 @@ struct rcw_backtest {
    * consulted per event: bit 0 known, bit 1 failure, category above. */
   uint32_t *kinds;
   size_t nkinds;
+  /* Without dimensions, the timed events of the second being read (from
+   * its second event on) are counted per entry here and go into the
+   * windows as one count per entry, at the newest of their times, before
+   * anything reads the windows or an event from elsewhere is added. */
+  bool batch;
+  bool batch_open; /* batch_second is bt->second and may take events */
+  int64_t batch_second;
+  int64_t batch_newest;
+  uint32_t *counts;  /* [nbatch] per entry, in the batch */
+  uint32_t *touched; /* entries with a count, in the order first counted */
+  size_t nbatch, ntouched;
 };
 
 #define KIND_KNOWN 1u /* so that a known kind is never 0 */
@@ -77,6 +88,20 @@ static size_t rule_dimensions(const struct rcw_config *cfg, const char **names, 
   return n;
 }
 
+/* Whether events may be batched per second: no dimension values to
+ * intern per event, and every window's buckets whole seconds (bucket
+ * boundaries are multiples of the width from the epoch), so that one
+ * second lies in one bucket of each window. */
+static bool batchable(const rcw_windows *w)
+{
+  if (rcw_windows_dimension_count(w))
+    return false;
+  for (size_t i = 0; i < rcw_windows_count(w); i++)
+    if (rcw_windows_bucket_ms(w, i) % 1000 != 0)
+      return false;
+  return true;
+}
+
 int rcw_backtest_new(const struct rcw_config *cfg, rcw_diags *d, rcw_backtest **out)
 {
   rcw_backtest *bt = calloc(1, sizeof(*bt));
@@ -97,6 +122,8 @@ int rcw_backtest_new(const struct rcw_config *cfg, rcw_diags *d, rcw_backtest **
     rcw_backtest_free(bt);
     return r;
   }
+  bt->batch = batchable(bt->windows);
+  bt->batch_newest = INT64_MIN;
   *out = bt;
   return 0;
 }
@@ -112,6 +139,8 @@ void rcw_backtest_free(rcw_backtest *bt)
   }
   free(bt->alerts);
   free(bt->kinds);
+  free(bt->counts);
+  free(bt->touched);
   rcw_rules_free(bt->rules);
   rcw_windows_free(bt->windows);
   free(bt);
@@ -160,11 +189,71 @@ __attribute__((noinline)) static uint32_t learn_kind(rcw_backtest *bt, uint32_t 
   return bt->kinds[entry] = kind_of(e);
 }
 
+static int64_t second_of(int64_t t)
+{
+  return t - ((t % 1000) + 1000) % 1000;
+}
+
+/* Events of one entry in one second land in the same bucket of every
+ * window (buckets are whole seconds) whatever their order, so adding them
+ * as one count leaves the windows as adding each would. */
+static void batch_flush(rcw_backtest *bt)
+{
+  for (size_t i = 0; i < bt->ntouched; i++) {
+    uint32_t entry = bt->touched[i], kind = bt->kinds[entry];
+    struct rcw_win_event we = {
+      .time_ms = bt->batch_newest, .entry = entry, .category = kind >> KIND_SHIFT,
+      .failure = (kind & KIND_FAILURE) != 0,
+    };
+    if (rcw_windows_add_n(bt->windows, &we, bt->counts[entry]) < 0)
+      bt->errors++;
+    bt->counts[entry] = 0;
+  }
+  bt->ntouched = 0;
+  bt->batch_newest = INT64_MIN;
+}
+
+/* Room to count every entry the kinds know (nothing is counted now). */
+static void batch_reserve(rcw_backtest *bt)
+{
+  if (bt->nbatch >= bt->nkinds)
+    return;
+  uint32_t *c = calloc(bt->nkinds, sizeof(*c));
+  uint32_t *t = c ? realloc(bt->touched, bt->nkinds * sizeof(*t)) : NULL;
+  if (!t) {
+    free(c);
+    return;
+  }
+  free(bt->counts);
+  bt->counts = c;
+  bt->touched = t;
+  bt->nbatch = bt->nkinds;
+}
+
+/* A timed event of a known entry in the open second: counted, and the
+ * newest time moves; no second is left to evaluate. */
+static inline bool batch_count(rcw_backtest *bt, const struct rcw_event *ev)
+{
+  int64_t t = ev->time_ms;
+  uint32_t e = ev->entry;
+  if (!bt->batch_open || !ev->has_time || t < bt->batch_second ||
+      (uint64_t)t - (uint64_t)bt->batch_second >= 1000 || e >= bt->nbatch || !bt->kinds[e] ||
+      bt->counts[e] == UINT32_MAX)
+    return false;
+  if (bt->counts[e]++ == 0)
+    bt->touched[bt->ntouched++] = e;
+  if (t > bt->batch_newest)
+    bt->batch_newest = t;
+  if (t > bt->last_ms)
+    bt->last_ms = t;
+  return true;
+}
+
 /* Everything before the second of t is final: evaluate it, once per
  * second (most events share their second with the one before). */
 __attribute__((noinline)) static void new_second(rcw_backtest *bt, int64_t t)
 {
-  int64_t second_start = t - ((t % 1000) + 1000) % 1000;
+  int64_t second_start = second_of(t);
   if (!bt->have_time || second_start != bt->second) {
     if (rcw_rules_evaluate_through(bt->rules, second_start - 1, emit_cb, bt) < 0)
       bt->errors++;
@@ -184,9 +273,11 @@ __attribute__((noinline)) static bool event_from_catalog(rcw_backtest *bt, uint3
   return true;
 }
 
-void rcw_backtest_event_cb(void *ctx, const struct rcw_event *ev)
+/* Every event the batch does not take.  Out of line: inlined, its frame
+ * would be paid by the events it takes, nearly all. */
+__attribute__((noinline)) static void event_slow(rcw_backtest *bt, const struct rcw_event *ev)
 {
-  rcw_backtest *bt = ctx;
+  batch_flush(bt);
   uint32_t kind = ev->entry < bt->nkinds ? bt->kinds[ev->entry] : 0;
   if (!kind)
     kind = learn_kind(bt, ev->entry);
@@ -209,10 +300,23 @@ void rcw_backtest_event_cb(void *ctx, const struct rcw_event *ev)
   }
   if (rcw_windows_add(bt->windows, &we) < 0)
     bt->errors++;
+  if (bt->batch && bt->have_time) {
+    batch_reserve(bt);
+    bt->batch_open = true;
+    bt->batch_second = bt->second;
+  }
+}
+
+void rcw_backtest_event_cb(void *ctx, const struct rcw_event *ev)
+{
+  rcw_backtest *bt = ctx;
+  if (!batch_count(bt, ev))
+    event_slow(bt, ev);
 }
 
 void rcw_backtest_finish(rcw_backtest *bt)
 {
+  batch_flush(bt);
   if (bt->have_time && rcw_rules_evaluate_through(bt->rules, bt->last_ms, emit_cb, bt) < 0)
     bt->errors++;
 }

@@ -103,6 +103,10 @@ struct rcw_win_event {
  * before.  0, or -ENOMEM (then nothing was counted), or -EINVAL for an
  * entry or category of RCW_ENTRY_NONE. */
 int rcw_windows_add(rcw_windows *w, const struct rcw_win_event *ev);
+/* rcw_windows_add n times (n >= 0), in one step when the events can
+ * pend, as a run of events of one entry in one second mostly can.  0, or
+ * the first error of the adds (then only the adds before it counted). */
+int rcw_windows_add_n(rcw_windows *w, const struct rcw_win_event *ev, uint32_t n);
 
 /* Move now forward to t (no-op when t is not newer): buckets that fall
  * out of a window are emptied. */
