@@ -11,7 +11,9 @@ import os
 import signal
 import subprocess
 import tempfile
+import shutil
 import time
+import unittest
 
 RCWATCH = os.environ.get("RCWATCH") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "rcwatch")
@@ -150,3 +152,16 @@ def code_counts(summary):
     for c in summary["codes"]:
         out[c["code"]] = out.get(c["code"], 0) + c["count"]
     return out
+
+
+class DaemonTestCase(unittest.TestCase):
+    """A test with its own Daemon (self.d) and log file path (self.log);
+    the daemon is killed and its directory removed after each test."""
+
+    EXTRA_CONFIG = ""
+
+    def setUp(self):
+        self.d = Daemon(self, extra=self.EXTRA_CONFIG)
+        self.log = os.path.join(self.d.logdir, "app.log")
+        self.addCleanup(shutil.rmtree, self.d.tmp, ignore_errors=True)
+        self.addCleanup(self.d.close)

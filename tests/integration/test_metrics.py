@@ -8,7 +8,7 @@ import time
 import unittest
 import urllib.request
 
-from rcwlib import Daemon, kv_line, wait_for
+from rcwlib import DaemonTestCase, kv_line, wait_for
 
 
 def free_port():
@@ -35,15 +35,11 @@ def sample(text, name, **labels):
     return None
 
 
-class MetricsTest(unittest.TestCase):
+class MetricsTest(DaemonTestCase):
     def setUp(self):
         self.port = free_port()
-        self.d = Daemon(self, extra="metrics:\n  listen: 127.0.0.1:%d\n" % self.port)
-        self.log = os.path.join(self.d.logdir, "app.log")
-
-    def tearDown(self):
-        self.d.close()
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
+        self.EXTRA_CONFIG = "metrics:\n  listen: 127.0.0.1:%d\n" % self.port
+        super().setUp()
 
     def count(self, code, category):
         return sample(scrape(self.port)[1], "rcwatch_responses_total", source="app", code=code,

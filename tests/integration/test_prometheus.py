@@ -9,7 +9,7 @@ import unittest
 import urllib.parse
 import urllib.request
 
-from rcwlib import Daemon, kv_line, wait_for
+from rcwlib import DaemonTestCase, kv_line, wait_for
 from test_metrics import free_port
 
 
@@ -25,20 +25,19 @@ def promql(port, query):
 
 
 @unittest.skipUnless(shutil.which("prometheus"), "prometheus is not installed")
-class PrometheusTest(unittest.TestCase):
+class PrometheusTest(DaemonTestCase):
     def setUp(self):
         self.metrics_port = free_port()
-        self.d = Daemon(self, extra="metrics:\n  listen: 127.0.0.1:%d\n" % self.metrics_port)
+        self.EXTRA_CONFIG = "metrics:\n  listen: 127.0.0.1:%d\n" % self.metrics_port
+        super().setUp()
         self.prom_dir = tempfile.mkdtemp(prefix="rcw-prom-")
         self.prom = None
 
     def tearDown(self):
-        self.d.close()
         if self.prom:
             self.prom.terminate()
             self.prom.wait(timeout=10)
             self.prom_log.close()
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
         shutil.rmtree(self.prom_dir, ignore_errors=True)
 
     def start_prometheus(self):
@@ -57,8 +56,7 @@ class PrometheusTest(unittest.TestCase):
             stdout=log, stderr=log)
 
     def test_promql_sees_the_counts(self):
-        log = os.path.join(self.d.logdir, "app.log")
-        with open(log, "w") as f:
+        with open(self.log, "w") as f:
             f.write(kv_line("-1") * 40 + kv_line("1204") * 7 + kv_line("1001") * 3)
         self.d.start()
         self.start_prometheus()

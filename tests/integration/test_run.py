@@ -10,7 +10,7 @@ import threading
 import time
 import unittest
 
-from rcwlib import Daemon, RCWATCH, code_counts, kv_line, wait_for, yaml_str
+from rcwlib import Daemon, DaemonTestCase, RCWATCH, code_counts, kv_line, wait_for, yaml_str
 
 
 def append(path, lines):
@@ -22,15 +22,7 @@ def lines_of(n, code="-1"):
     return [kv_line(code) for _ in range(n)]
 
 
-class RunTest(unittest.TestCase):
-    def setUp(self):
-        self.d = Daemon(self)
-        self.log = os.path.join(self.d.logdir, "app.log")
-
-    def tearDown(self):
-        self.d.close()
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
-
+class RunTest(DaemonTestCase):
     def test_counts_each_line_once(self):
         append(self.log, lines_of(90) + lines_of(10, "1204"))
         self.d.start()
@@ -178,12 +170,11 @@ class RunTest(unittest.TestCase):
         self.d.stop()
 
 
-class FullDiskTest(unittest.TestCase):
+class FullDiskTest(DaemonTestCase):
     """The state directory on a tiny tmpfs that fills up."""
 
     def setUp(self):
-        self.d = Daemon(self)
-        self.log = os.path.join(self.d.logdir, "app.log")
+        super().setUp()
         self.statedir = os.path.dirname(self.d.state)
         os.makedirs(self.statedir, exist_ok=True)
         r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", self.statedir],
@@ -194,7 +185,6 @@ class FullDiskTest(unittest.TestCase):
     def tearDown(self):
         self.d.close()
         subprocess.run(["umount", self.statedir], capture_output=True)
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
 
     def fill(self):
         filler = os.path.join(self.statedir, "filler")
@@ -233,18 +223,13 @@ class FullDiskTest(unittest.TestCase):
         self.d.stop()
 
 
-class LogrotateTest(unittest.TestCase):
+class LogrotateTest(DaemonTestCase):
     """Real logrotate under a writer that never stops."""
 
     def setUp(self):
         if not shutil.which("logrotate"):
             self.skipTest("logrotate is not installed")
-        self.d = Daemon(self)
-        self.log = os.path.join(self.d.logdir, "app.log")
-
-    def tearDown(self):
-        self.d.close()
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
+        super().setUp()
 
     def logrotate(self, mode):
         conf = os.path.join(self.d.tmp, "logrotate.conf")
@@ -290,15 +275,7 @@ class LogrotateTest(unittest.TestCase):
         self.d.stop()
 
 
-class ReloadTest(unittest.TestCase):
-    def setUp(self):
-        self.d = Daemon(self)
-        self.log = os.path.join(self.d.logdir, "app.log")
-
-    def tearDown(self):
-        self.d.close()
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
-
+class ReloadTest(DaemonTestCase):
     def test_sighup_good_and_bad_configs(self):
         append(self.log, lines_of(40) + lines_of(10, "1001"))
         self.d.start()
@@ -322,19 +299,11 @@ class ReloadTest(unittest.TestCase):
         self.d.stop()
 
 
-class SinkTest(unittest.TestCase):
+class SinkTest(DaemonTestCase):
     PARSER = ("parsers:\n"
               "  - name: app\n"
               "    patterns: ['code=(?<code>-?\\d+) campaign=\"(?<campaign>[^\"]*)\"']\n"
               "    dimensions: [campaign]\n")
-
-    def setUp(self):
-        self.d = Daemon(self)
-        self.log = os.path.join(self.d.logdir, "app.log")
-
-    def tearDown(self):
-        self.d.close()
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
 
     def test_exec_and_file_sinks_get_shell_metacharacters_verbatim(self):
         marker = os.path.join(self.d.tmp, "pwned")
@@ -370,7 +339,7 @@ class SinkTest(unittest.TestCase):
         self.d.stop()
 
 
-class WebhookRestartTest(unittest.TestCase):
+class WebhookRestartTest(DaemonTestCase):
     """An alert firing across a restart is sent to Alertmanager again, so its
     lease there does not run out and resolve it behind rcwatch's back."""
 
@@ -392,13 +361,8 @@ class WebhookRestartTest(unittest.TestCase):
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         th.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.d = Daemon(self)
-        self.log = os.path.join(self.d.logdir, "app.log")
-
-    def tearDown(self):
-        self.d.close()
-        self.server.shutdown()
-        shutil.rmtree(self.d.tmp, ignore_errors=True)
+        self.addCleanup(self.server.shutdown)
+        super().setUp()
 
     def test_firing_alert_resent_after_restart(self):
         url = "http://127.0.0.1:%d/api/v2/alerts" % self.server.server_address[1]
