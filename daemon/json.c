@@ -3,6 +3,7 @@
  * one escaper that makes arbitrary log bytes valid JSON. */
 #include "json.h"
 
+#include "timefmt.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -204,19 +205,9 @@ void rcw_json_null(struct rcw_json *j)
 
 void rcw_format_time(int64_t ms, char *out, size_t outlen)
 {
-  int64_t sec = ms / 1000, rem = ms % 1000;
-  if (rem < 0) {
-    rem += 1000;
-    sec--;
-  }
-  time_t t = (time_t)sec;
-  struct tm tm;
-  if (!gmtime_r(&t, &tm)) {
-    snprintf(out, outlen, "%s", "1970-01-01T00:00:00.000Z");
-    return;
-  }
-  snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)rem);
+  char text[RCW_TIME_ISO_LEN];
+  rcw_time_format_iso(ms, text);
+  snprintf(out, outlen, "%s", text);
 }
 
 void rcw_json_time(struct rcw_json *j, int64_t ms)
